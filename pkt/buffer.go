@@ -50,6 +50,9 @@ type Meta struct {
 	NextHop netip.Addr
 	// Flags is a set of Flag* bits.
 	Flags uint32
+	// RouteType is the route type (route.Type) decided on output for a
+	// packet looped back to ourselves, so input need not route it again.
+	RouteType uint8
 }
 
 // Flags carried in Meta.Flags.
