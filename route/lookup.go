@@ -58,7 +58,7 @@ func (f *FIB) Input(dst, src netip.Addr, iif int, o InputOptions) (InputResult, 
 			return InputResult{}, ErrMartianSource
 		}
 		if sa>>24 == 0 {
-			if sa != 0 || (!isLocalMulticast(d) && o.Proto != 2) {
+			if !isLocalMulticast(d) && o.Proto != 2 {
 				return InputResult{}, ErrMartianSource
 			}
 		} else if !s.validSource(sa, o) {
