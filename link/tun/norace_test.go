@@ -1,0 +1,5 @@
+//go:build !race
+
+package tun_test
+
+const raceEnabled = false
