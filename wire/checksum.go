@@ -8,56 +8,64 @@ import (
 
 // Sum is the partial sum: the ones' complement sum of b's big-endian 16-bit
 // words added to initial, not complemented. An odd final byte is padded with
-// zero on the right.
+// zero on the right. The result is 0 only when b is all zeros and initial is
+// 0; otherwise a zero sum is written 0xffff (RFC 1624 section 3).
+//
+// Sum adds b as little-endian 64-bit words and swaps the bytes of the folded
+// result at the end (RFC 1071 section 2(B): the sum is byte-order
+// independent), so that the loop is plain loads and add-with-carry.
 func Sum(b []byte, initial uint32) uint16 {
-	return fold(sum64(b, uint64(initial)))
+	s := bits.ReverseBytes16(fold(sumLE(b)))
+	return fold(uint64(s) + uint64(initial))
 }
 
-// sum64 adds b into acc as big-endian 64-bit words, counting the carries
-// out of bit 63 separately. Since 2^64 - 1 is a multiple of 0xffff, the
-// ones' complement sum of 64-bit words folds to the same 16-bit sum
-// (RFC 1071 section 2(C)), and each lost 2^64 is worth 1.
-func sum64(b []byte, acc uint64) uint64 {
-	var carry uint64
-	for len(b) >= 32 {
-		v0 := binary.BigEndian.Uint64(b[0:8])
-		v1 := binary.BigEndian.Uint64(b[8:16])
-		v2 := binary.BigEndian.Uint64(b[16:24])
-		v3 := binary.BigEndian.Uint64(b[24:32])
-		var c uint64
-		acc, c = bits.Add64(acc, v0, 0)
-		carry += c
-		acc, c = bits.Add64(acc, v1, 0)
-		carry += c
-		acc, c = bits.Add64(acc, v2, 0)
-		carry += c
-		acc, c = bits.Add64(acc, v3, 0)
-		carry += c
-		b = b[32:]
+// sumLE returns a 64-bit value congruent, modulo 0xffff, to the ones'
+// complement sum of b's little-endian 16-bit words. Since 2^16 = 1 (mod
+// 0xffff), words of any even width may be added, and each carry out of bit
+// 63 is worth 2^64 = 1 (RFC 1071 section 2(C)).
+func sumLE(b []byte) uint64 {
+	// Two independent carry chains let the CPU run two add-with-carry
+	// sequences side by side.
+	var a0, a1, c0, c1 uint64
+	for len(b) >= 64 {
+		x := b[:64:64]
+		a0, c0 = bits.Add64(a0, binary.LittleEndian.Uint64(x[0:]), c0)
+		a0, c0 = bits.Add64(a0, binary.LittleEndian.Uint64(x[8:]), c0)
+		a0, c0 = bits.Add64(a0, binary.LittleEndian.Uint64(x[16:]), c0)
+		a0, c0 = bits.Add64(a0, binary.LittleEndian.Uint64(x[24:]), c0)
+		a1, c1 = bits.Add64(a1, binary.LittleEndian.Uint64(x[32:]), c1)
+		a1, c1 = bits.Add64(a1, binary.LittleEndian.Uint64(x[40:]), c1)
+		a1, c1 = bits.Add64(a1, binary.LittleEndian.Uint64(x[48:]), c1)
+		a1, c1 = bits.Add64(a1, binary.LittleEndian.Uint64(x[56:]), c1)
+		b = b[64:]
 	}
+	acc, c := bits.Add64(a0, a1, c0)
+	acc, c = bits.Add64(acc, c1, c)
 	for len(b) >= 8 {
-		var c uint64
-		acc, c = bits.Add64(acc, binary.BigEndian.Uint64(b), 0)
-		carry += c
+		acc, c = bits.Add64(acc, binary.LittleEndian.Uint64(b), c)
 		b = b[8:]
 	}
-	// Fold the 64-bit accumulator and carries into 32 bits of 16-bit sums.
-	// Each carry out of bit 63 is worth 2^64 = 1 (mod 0xffff).
-	s := (acc >> 32) + (acc & 0xffffffff) + carry
+	// At most 7 bytes are left; their sum fits easily in 64 bits. Every
+	// piece starts at an even offset, so an odd last byte is the low byte
+	// of a little-endian word (the high byte of a big-endian one).
+	var t uint64
 	if len(b) >= 4 {
-		s += uint64(binary.BigEndian.Uint32(b))
+		t = uint64(binary.LittleEndian.Uint32(b))
 		b = b[4:]
 	}
 	if len(b) >= 2 {
-		s += uint64(binary.BigEndian.Uint16(b))
+		t += uint64(binary.LittleEndian.Uint16(b))
 		b = b[2:]
 	}
 	if len(b) == 1 {
-		s += uint64(b[0]) << 8
+		t += uint64(b[0])
 	}
-	return s
+	acc, c = bits.Add64(acc, t, c)
+	acc, c = bits.Add64(acc, c, 0)
+	return acc + c // cannot overflow: a carry above left acc at 0
 }
 
+// fold reduces s to 16 bits with end-around carry; it returns 0 only for 0.
 func fold(s uint64) uint16 {
 	s = (s >> 32) + (s & 0xffffffff)
 	s = (s >> 32) + (s & 0xffffffff)
