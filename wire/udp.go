@@ -1,6 +1,9 @@
 package wire
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"net/netip"
+)
 
 // UDPHeaderLen is the length of the UDP header.
 const UDPHeaderLen = 8
@@ -57,6 +60,36 @@ func (u UDP) Datagram() []byte { return u[:u.Length()] }
 
 // SetChecksum stores the checksum field.
 func (u UDP) SetChecksum(v uint16) { binary.BigEndian.PutUint16(u[6:], v) }
+
+// SetSrcPort sets the source port without touching the checksum.
+func (u UDP) SetSrcPort(p uint16) { binary.BigEndian.PutUint16(u[0:], p) }
+
+// SetDstPort sets the destination port without touching the checksum.
+func (u UDP) SetDstPort(p uint16) { binary.BigEndian.PutUint16(u[2:], p) }
+
+// ValidChecksum reports whether the datagram (up to the length field)
+// checksums correctly with the pseudo-header of src and dst. A zero
+// checksum field means the sender computed none, and passes (RFC 768;
+// Linux accepts it for IPv4).
+func (u UDP) ValidChecksum(src, dst netip.Addr) bool {
+	if u.Checksum() == 0 {
+		return true
+	}
+	d := u.Datagram()
+	return Sum(d, PseudoHeaderSum(src, dst, ProtoUDP, len(d))) == 0xffff
+}
+
+// ComputeChecksum computes and stores the checksum over the datagram (up
+// to the length field) with the pseudo-header of src and dst. A computed
+// zero is sent as 0xffff, zero meaning "no checksum" (RFC 768).
+func (u UDP) ComputeChecksum(src, dst netip.Addr) {
+	u.SetChecksum(0)
+	c := TransportChecksum(src, dst, ProtoUDP, u.Datagram())
+	if c == 0 {
+		c = 0xffff
+	}
+	u.SetChecksum(c)
+}
 
 // UDPHeader is a decoded UDP header.
 type UDPHeader struct {
