@@ -1,223 +1,227 @@
 // Package sysctl is a stack's settings store, under Linux's sysctl names
-// ("net.ipv4.ip_default_ttl") with Linux's defaults, value syntax and
-// validation: a write Linux refuses is refused here with the same errno.
+// ("net.ipv4.ip_default_ttl") with the defaults a fresh Linux network
+// namespace shows, and Linux's value syntax and validation: a write Linux
+// refuses is refused here with the errno write(2) returns on the /proc/sys
+// file, and a value reads back as the kernel prints it.
 //
-// Every setting is a Var. Layers look their Vars up once, when they are
-// built, and read them on the hot path with an atomic load (Var.Int).
-// Per-interface settings (net.ipv4.conf.<if>.*, net.ipv4.neigh.<if>.*)
-// appear when the stack adds an interface, copied from the "default"
-// entries as Linux copies them.
+// What is promised:
+//   - Every setting is a Var. Layers look their Vars up once, when they are
+//     built, and read them on the hot path with one atomic load (Var.Int).
+//   - Set follows the kernel's proc handler for the setting: proc_dointvec
+//     (decimal, 0x hex, 0 octal, a '-' sign, white space, extra values
+//     ignored, earlier values of a vector kept when a later one is bad),
+//     the _minmax, u8, uint and ulong variants, jiffies kept for time
+//     settings with the kernel's rounding (see Options.HZ), proc_dostring,
+//     and ip_local_reserved_ports' port ranges. Read-only settings refuse
+//     writes with EACCES; unknown names are ENOENT.
+//   - Linkages Linux has: net.ipv4.ip_forward and
+//     net.ipv4.conf.all.forwarding are one value, and changing it sets
+//     forwarding on "default" and on every interface and
+//     conf.all.accept_redirects to its negation; the neighbour settings
+//     base_reachable_time/_ms, retrans_time/_ms and unres_qlen/_bytes are
+//     one value shown in two units; a write to a conf or neigh "default"
+//     entry reaches every interface whose own entry was never written;
+//     ip_local_port_range stays at or above ip_unprivileged_port_start,
+//     tcp_reordering at or below tcp_max_reordering, ipfrag_low_thresh at
+//     or below ipfrag_high_thresh.
+//   - Per-interface settings (net.ipv4.conf.<if>.*, net.ipv4.neigh.<if>.*)
+//     appear with AddInterface, copied from "default" as Linux copies them.
+//
+// Not supported yet: settings outside net.ipv4 and net.core, IPv6, and
+// writes at a file offset other than 0 (each Set is one write(2) at offset
+// 0; text past the first page of a write is ignored, as by the kernel).
 package sysctl
 
 import (
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-
-	"golang.org/x/sys/unix"
 )
 
-// Var is one setting: one or more integers, or a string.
-type Var struct {
-	name string
-	spec *Spec
-	ints []atomic.Int64         // integer values; len(spec.Default) of them
-	str  atomic.Pointer[string] // for string settings
-	mu   sync.Mutex             // serialises writes (multi-value validation)
-}
-
-// Name returns the full dotted name.
-func (v *Var) Name() string { return v.name }
-
-// Int returns the first integer value.
-func (v *Var) Int() int { return int(v.ints[0].Load()) }
-
-// IntAt returns integer value i (0 for an index out of range).
-func (v *Var) IntAt(i int) int {
-	if i < 0 || i >= len(v.ints) {
-		return 0
-	}
-	return int(v.ints[i].Load())
-}
-
-// Bool reports whether the first integer value is non-zero.
-func (v *Var) Bool() bool { return v.ints[0].Load() != 0 }
-
-// String returns the value as /proc/sys prints it: integers separated by
-// tabs, or the string.
-func (v *Var) String() string {
-	if v.spec.Kind == KindString {
-		if p := v.str.Load(); p != nil {
-			return *p
-		}
-		return ""
-	}
-	var b strings.Builder
-	for i := range v.ints {
-		if i > 0 {
-			b.WriteByte('\t')
-		}
-		b.WriteString(strconv.FormatInt(v.ints[i].Load(), 10))
-	}
-	return b.String()
-}
-
-// Set parses and validates value as Linux's handler for this setting does
-// and stores it. The error is a unix.Errno (EINVAL for a value Linux
-// refuses).
-func (v *Var) Set(value string) error {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if v.spec.Kind == KindString {
-		s := strings.TrimRight(value, "\n")
-		if v.spec.CheckString != nil {
-			if err := v.spec.CheckString(s); err != nil {
-				return err
-			}
-		}
-		v.str.Store(&s)
-		return nil
-	}
-	vals, err := parseInts(value, len(v.ints))
-	if err != nil {
-		return err
-	}
-	// Values not given keep their current setting (proc_dointvec).
-	cur := make([]int64, len(v.ints))
-	for i := range cur {
-		cur[i] = v.ints[i].Load()
-	}
-	copy(cur, vals)
-	if v.spec.Check != nil {
-		if err := v.spec.Check(cur[:max(len(vals), 1)], cur); err != nil {
-			return err
-		}
-	} else {
-		for _, x := range vals {
-			if x < v.spec.Min || x > v.spec.Max {
-				return unix.EINVAL
-			}
-		}
-	}
-	for i, x := range cur {
-		v.ints[i].Store(x)
-	}
-	return nil
-}
-
-// SetInt stores an integer setting's first value, validated.
-func (v *Var) SetInt(x int) error { return v.Set(strconv.Itoa(x)) }
-
-// parseInts reads up to n whitespace-separated decimal integers, as
-// proc_dointvec does: leading and trailing white space is allowed, a value
-// that does not parse is EINVAL, values beyond n are ignored.
-func parseInts(s string, n int) ([]int64, error) {
-	f := strings.Fields(s)
-	if len(f) == 0 {
-		return nil, unix.EINVAL
-	}
-	if len(f) > n {
-		f = f[:n]
-	}
-	out := make([]int64, len(f))
-	for i, w := range f {
-		x, err := strconv.ParseInt(w, 10, 64)
-		if err != nil {
-			return nil, unix.EINVAL
-		}
-		out[i] = x
-	}
-	return out, nil
-}
-
-// Kind is a setting's value type.
-type Kind uint8
-
-const (
-	KindInt    Kind = iota // one or more integers
-	KindString             // a string
-)
-
-// Spec describes one setting.
-type Spec struct {
-	// Name is the dotted name; for per-interface settings it holds the
-	// placeholder "*" in place of the interface ("net.ipv4.conf.*.forwarding").
-	Name string
-	Kind Kind
-	// Default holds the integer defaults (one per value), or DefaultString.
-	Default       []int64
-	DefaultString string
-	// Min and Max bound every integer value when Check is nil.
-	Min, Max int64
-	// Check, when set, validates a write: given the values written and the
-	// full resulting vector, it returns nil or the errno Linux returns.
-	Check func(written, all []int64) error
-	// CheckString validates a string write.
-	CheckString func(string) error
+// Options are the kernel build constants some settings depend on.
+type Options struct {
+	// HZ is CONFIG_HZ, the tick the jiffies-based settings round to; 0
+	// means 250, Linux's default. 100, 250, 300 and 1000 are the values
+	// Linux offers.
+	HZ int
+	// EthFrameTruesize is SKB_TRUESIZE(ETH_FRAME_LEN), the bytes one
+	// queued packet counts for in neigh unres_qlen; 0 means 2090, its
+	// value on x86-64 Linux 6.x.
+	EthFrameTruesize int
 }
 
 // Table is the settings of one stack.
 type Table struct {
+	clk      clock
+	truesize int64
+
+	// wmu serialises writes, interface changes and the linkages they
+	// trigger.
+	wmu sync.Mutex
+	// mu guards vars for lookups.
 	mu   sync.RWMutex
-	vars map[string]*Var // guarded by mu
+	vars map[string]*Var // written with wmu and mu held; read with either
+	devs []string        // guarded by wmu; interfaces, in the order added
 }
 
-// New returns a table holding every setting inet knows, at Linux's default.
-func New() *Table {
-	t := &Table{vars: make(map[string]*Var)}
-	for i := range catalogue {
-		s := &catalogue[i]
-		if strings.Contains(s.Name, "*") {
-			// Per-interface: "all" and "default" exist from the start.
-			for _, dev := range []string{"all", "default"} {
-				t.addLocked(strings.Replace(s.Name, "*", dev, 1), s, nil)
-			}
-			continue
-		}
-		t.addLocked(s.Name, s, nil)
+// New returns a table holding every setting inet knows, at Linux's
+// defaults, for a kernel with HZ=250.
+func New() *Table { return NewWith(Options{}) }
+
+// NewWith returns a table for the given kernel build constants.
+func NewWith(o Options) *Table {
+	if o.HZ <= 0 || o.HZ > 1000 {
+		o.HZ = 250
+	}
+	if o.EthFrameTruesize <= 0 {
+		o.EthFrameTruesize = 2090
+	}
+	t := &Table{
+		clk:      clock{hz: uint64(o.HZ)},
+		truesize: int64(o.EthFrameTruesize),
+		vars:     make(map[string]*Var),
+	}
+	t.wmu.Lock()
+	defer t.wmu.Unlock()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	// conf "all" first: net.ipv4.ip_forward shows its forwarding value.
+	for _, dev := range []string{"all", "default", ""} {
+		t.addDevLocked(dev, nil)
 	}
 	return t
 }
 
-func (t *Table) addLocked(name string, s *Spec, from *Var) *Var {
-	v := &Var{name: name, spec: s}
-	if s.Kind == KindString {
-		d := s.DefaultString
-		if from != nil {
-			d = from.String()
-		}
-		v.str.Store(&d)
-	} else {
-		v.ints = make([]atomic.Int64, len(s.Default))
-		for i, d := range s.Default {
-			if from != nil {
-				d = int64(from.IntAt(i))
-			}
-			v.ints[i].Store(d)
-		}
+// HZ returns the tick rate the table rounds time settings to.
+func (t *Table) HZ() int { return int(t.clk.hz) }
+
+// devScope says which settings an entry of addDevLocked creates.
+func devScope(dev string) func(scope) bool {
+	switch dev {
+	case "":
+		return func(s scope) bool { return s == scopeGlobal }
+	case "all":
+		return func(s scope) bool { return s == scopeConf }
 	}
-	t.vars[name] = v
-	return v
+	return func(s scope) bool { return s != scopeGlobal }
 }
 
-// AddInterface creates the per-interface settings of a new interface,
-// copying the current "default" values, as Linux does when a device
-// registers.
-func (t *Table) AddInterface(ifname string) {
+// addDevLocked creates the settings of one entry: the global ones (dev
+// ""), conf "all", or "default" or an interface, whose values come from
+// from (the "default" settings) when it is non-nil. Linked settings are
+// made after the values they show. The caller holds wmu and mu.
+func (t *Table) addDevLocked(dev string, from func(s *Spec) *Var) {
+	in := devScope(dev)
+	for pass := 0; pass < 2; pass++ {
+		for i := range catalogue {
+			s := &catalogue[i]
+			if !in(s.scope()) || (s.Link != "") != (pass == 1) {
+				continue
+			}
+			name := s.nameFor(dev)
+			if _, ok := t.vars[name]; ok {
+				continue
+			}
+			v := &Var{name: name, spec: s, t: t, dev: dev}
+			if s.Kind == KindString || s.Kind == KindBitmap {
+				v.ints = make([]atomic.Int64, 1)
+				d := s.DefaultString
+				v.str.Store(&d)
+				if s.Kind == KindBitmap {
+					v.bits.Store(new(portBits))
+				}
+				t.vars[name] = v
+				continue
+			}
+			if s.Link != "" {
+				v.c = t.vars[strings.Replace(s.Link, "*", dev, 1)].c
+			} else {
+				v.c = t.newCell(s, dev, from)
+			}
+			v.c.views = append(v.c.views, v)
+			v.ints = make([]atomic.Int64, len(v.c.raw))
+			for i := range v.c.raw {
+				v.ints[i].Store(v.shown(v.c.raw[i].Load()))
+			}
+			t.vars[name] = v
+		}
+	}
+}
+
+// newCell makes the value behind a setting: a copy of the "default"
+// entry's for a new interface (with its written mark for conf settings,
+// as devinet's memcpy of devconf_dflt keeps it, and without it for neigh
+// settings, as neigh_parms_alloc clears it), else the default.
+func (t *Table) newCell(s *Spec, dev string, from func(*Spec) *Var) *cell {
+	if from != nil {
+		src := from(s).c
+		c := &cell{raw: make([]atomic.Int64, len(src.raw))}
+		for i := range src.raw {
+			c.raw[i].Store(src.raw[i].Load())
+		}
+		c.explicit = s.scope() == scopeConf && src.explicit
+		return c
+	}
+	def := s.Default
+	if dev == "all" && s.DefaultAll != nil {
+		def = s.DefaultAll
+	}
+	c := &cell{raw: make([]atomic.Int64, len(def))}
+	for i, d := range def {
+		c.raw[i].Store(t.defaultRaw(s.Kind, d))
+	}
+	return c
+}
+
+// defaultRaw converts a default given in shown units to the kernel's
+// representation, as writing it would.
+func (t *Table) defaultRaw(k Kind, d int64) int64 {
+	switch k {
+	case KindSecs, KindMs, KindUserHZ:
+		num := number{neg: d < 0, mag: uint64(d)}
+		if d < 0 {
+			num.mag = uint64(-d)
+		}
+		raw, _ := t.toRaw(k, num)
+		return raw
+	case KindQlen:
+		return d * t.truesize
+	}
+	return d
+}
+
+// AddInterface creates the per-interface settings of a new interface
+// (net.ipv4.conf.<if>.*, net.ipv4.neigh.<if>.*), copying the current
+// "default" values, as Linux does when a device registers. Adding an
+// existing interface, "all" or "default" does nothing.
+func (t *Table) AddInterface(ifname string) { t.addInterface(ifname, false) }
+
+// AddLoopback is AddInterface for a loopback device, on which Linux also
+// sets disable_policy and disable_xfrm (inetdev_init).
+func (t *Table) AddLoopback(ifname string) { t.addInterface(ifname, true) }
+
+func (t *Table) addInterface(ifname string, loopback bool) {
+	if ifname == "" || ifname == "all" || ifname == "default" || strings.ContainsAny(ifname, "*/") {
+		return
+	}
+	t.wmu.Lock()
+	defer t.wmu.Unlock()
+	for _, d := range t.devs {
+		if d == ifname {
+			return
+		}
+	}
 	t.mu.Lock()
-	defer t.mu.Unlock()
-	for i := range catalogue {
-		s := &catalogue[i]
-		if !strings.Contains(s.Name, "*") {
-			continue
+	t.addDevLocked(ifname, func(s *Spec) *Var { return t.vars[s.nameFor("default")] })
+	t.mu.Unlock()
+	t.devs = append(t.devs, ifname)
+	if loopback {
+		for _, key := range []string{"disable_policy", "disable_xfrm"} {
+			c := t.vars["net.ipv4.conf."+ifname+"."+key].c
+			c.storeLocked(0, 1)
+			c.explicit = true
 		}
-		name := strings.Replace(s.Name, "*", ifname, 1)
-		if _, ok := t.vars[name]; ok {
-			continue
-		}
-		t.addLocked(name, s, t.vars[strings.Replace(s.Name, "*", "default", 1)])
 	}
 }
 
@@ -226,12 +230,20 @@ func (t *Table) RemoveInterface(ifname string) {
 	if ifname == "all" || ifname == "default" {
 		return
 	}
+	t.wmu.Lock()
+	defer t.wmu.Unlock()
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	for i, d := range t.devs {
+		if d == ifname {
+			t.devs = append(t.devs[:i], t.devs[i+1:]...)
+			break
+		}
+	}
 	for i := range catalogue {
 		s := &catalogue[i]
-		if strings.Contains(s.Name, "*") {
-			delete(t.vars, strings.Replace(s.Name, "*", ifname, 1))
+		if s.scope() != scopeGlobal {
+			delete(t.vars, s.nameFor(ifname))
 		}
 	}
 }
@@ -253,22 +265,22 @@ func (t *Table) MustVar(name string) *Var {
 	return v
 }
 
-// Get returns a setting's value as /proc/sys prints it. An unknown name is
-// ENOENT, as opening the /proc/sys file would be.
+// Get returns a setting's value as reading its /proc/sys file shows it
+// (without the final newline). An unknown name is ENOENT, as opening the
+// file would be.
 func (t *Table) Get(name string) (string, error) {
 	v := t.Var(name)
 	if v == nil {
-		return "", unix.ENOENT
+		return "", errNoEnt
 	}
 	return v.String(), nil
 }
 
-// Set writes a setting. An unknown name is ENOENT; a value Linux refuses is
-// refused with Linux's errno.
+// Set writes a setting as Var.Set does. An unknown name is ENOENT.
 func (t *Table) Set(name, value string) error {
 	v := t.Var(name)
 	if v == nil {
-		return unix.ENOENT
+		return errNoEnt
 	}
 	return v.Set(value)
 }
