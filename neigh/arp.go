@@ -54,6 +54,11 @@ func (t *Table) handleARP(b []byte) {
 	if tip.IsMulticast() || tip.IsLoopback() {
 		return
 	}
+	// drop_gratuitous_arp: ARP with the sender's and target's protocol
+	// addresses equal is dropped.
+	if sip == tip && (t.p.dropGratuitous.get() != 0 || t.p.dropGratuitousAll.get() != 0) {
+		return
+	}
 	// Duplicate address detection (RFC 2131, RFC 5227): a probe for one
 	// of our addresses is answered to the prober, for 0.0.0.0, and
 	// nothing is learnt.
@@ -83,10 +88,10 @@ func (t *Table) handleARP(b []byte) {
 			t.updateLocked(e, &sha, Stale, flagOverride, now, &w)
 		}
 		t.mu.Unlock()
+		t.run(&w) // the queue is flushed inside neigh_update, before the reply
 		if e != nil {
 			t.sendARP(sha, wire.ARPReply, tip, sha, sip)
 		}
-		t.run(&w)
 		return
 	}
 	// Anything else only updates an existing entry for the sender

@@ -43,7 +43,7 @@
 // PERMANENT or NOARP takes no lock and allocates nothing.
 //
 // Not supported yet: proxy ARP and arp_accept, arp_ignore/arp_announce/
-// arp_filter other than 0, drop_gratuitous_arp, app_solicit to user space
+// arp_filter other than 0, app_solicit to user space
 // (counted as probes but nothing is sent), NTF_EXT_LEARNED/managed entries,
 // IEEE 1394 and other hardware types. gc_thresh limits apply per Table, not
 // per host as in Linux, and Stats counts per Table.

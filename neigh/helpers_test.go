@@ -111,12 +111,15 @@ func newEnvSeed(t *testing.T, seed uint64) *env {
 	return e
 }
 
-// reachable is the reachable_time the table drew from seed (the first
-// draw of neigh_rand_reach_time(30 s)).
+// tick is one jiffy with sysctl's default HZ=250.
+const tick = 4 * time.Millisecond
+
+// reachableFor is the reachable_time the table drew from seed: the first
+// draw of neigh_rand_reach_time(7500 jiffies).
 func reachableFor(seed uint64) time.Duration {
 	r := rand.New(rand.NewPCG(seed, seed))
-	base := 30 * time.Second
-	return time.Duration(r.Int64N(int64(base))) + base/2
+	const base = int64(30 * time.Second / tick)
+	return time.Duration(r.Int64N(base)+base/2) * tick
 }
 
 func (e *env) set(name, value string) {

@@ -136,7 +136,7 @@ func (t *Table) eventSendLocked(e *entry, p *pkt.Buffer, now int64, w *work) boo
 		t.stopTimerLocked(e)
 		e.setStateLocked(Incomplete)
 		e.updated = now
-		t.armLocked(e, now+int64(t.p.retrans()), now)
+		t.armLocked(e, now+int64(t.retrans()), now)
 		t.enqueueLocked(e, p)
 		// The first request goes out at once (immediate_probe), sent
 		// for the packet just queued.
@@ -146,7 +146,7 @@ func (t *Table) eventSendLocked(e *entry, p *pkt.Buffer, now int64, w *work) boo
 		t.stopTimerLocked(e)
 		e.setStateLocked(Delay)
 		e.updated = now
-		t.armLocked(e, now+int64(t.p.delayProbe()), now)
+		t.armLocked(e, now+int64(t.p.delayProbeTime()), now)
 		return true
 	}
 	t.enqueueLocked(e, p)

@@ -112,7 +112,7 @@ func TestResolveReachableStale(t *testing.T) {
 	}
 	e.clk.Advance(rt)
 	e.wantState(farIP, Reachable)
-	e.clk.Advance(minTimer)
+	e.clk.Advance(e.tbl.minTimer)
 	e.wantState(farIP, Stale)
 	if en := e.entry(farIP); en.MAC != peerMAC {
 		t.Fatalf("stale entry lost its MAC: %+v", en)
@@ -142,7 +142,7 @@ func TestStaleDelayProbeReachable(t *testing.T) {
 		e.clk.Advance(500 * time.Millisecond)
 	}
 	e.frames()
-	e.clk.AdvanceTo(start.Add(rt + minTimer))
+	e.clk.AdvanceTo(start.Add(rt + e.tbl.minTimer))
 	e.wantState(peerIP, Stale)
 
 	e.send(peerIP, 2)
@@ -222,7 +222,7 @@ func TestConfirm(t *testing.T) {
 	e.tbl.Confirm(peerIP)
 	e.clk.AdvanceTo(confirmed.Add(rt + time.Second))
 	e.wantState(peerIP, Reachable)
-	e.clk.AdvanceTo(confirmed.Add(2*rt - time.Second + minTimer))
+	e.clk.AdvanceTo(confirmed.Add(2*rt - time.Second + e.tbl.minTimer))
 	e.wantState(peerIP, Stale)
 	// Confirm for an unknown address does nothing.
 	e.tbl.Confirm(farIP)
@@ -244,7 +244,7 @@ func TestReachableToDelayWhenRecentlyUsed(t *testing.T) {
 	start := e.clk.Now()
 	e.clk.AdvanceTo(start.Add(rt - 2*time.Second))
 	e.send(peerIP, 0) // first packet: slow path
-	e.clk.AdvanceTo(start.Add(rt + minTimer))
+	e.clk.AdvanceTo(start.Add(rt + e.tbl.minTimer))
 	e.wantState(peerIP, Delay)
 	e.clk.Advance(5 * time.Second)
 	e.wantState(peerIP, Probe)
@@ -288,14 +288,19 @@ func TestNoSolicitFailsAtOnce(t *testing.T) {
 	}
 }
 
-// retrans_time_ms is read on every use.
+// retrans_time_ms is read on every use, in whole jiffies as the kernel
+// keeps it: 250 ms with HZ=250 is 63 jiffies, 252 ms.
 func TestRetransSetting(t *testing.T) {
 	e := newEnv(t)
 	e.set("retrans_time_ms", "250")
 	e.send(farIP, 0)
 	e.frames()
-	e.clk.Advance(250 * time.Millisecond)
+	e.clk.Advance(251 * time.Millisecond)
+	if fs := e.frames(); len(fs) != 0 {
+		t.Fatalf("request before 252 ms")
+	}
+	e.clk.Advance(time.Millisecond)
 	wantRequest(t, e.frames(), wire.BroadcastMAC, ourIP, farIP)
-	e.clk.Advance(500 * time.Millisecond)
+	e.clk.Advance(504 * time.Millisecond)
 	e.wantState(farIP, Failed)
 }

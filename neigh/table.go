@@ -62,7 +62,9 @@ type Table struct {
 	link        Link
 	unreachable func(p *pkt.Buffer)
 	p           params
-	base        time.Time // clock reading at New; entry times are offsets from it
+	base        time.Time     // clock reading at New; entry times are offsets from it
+	tick        time.Duration // one jiffy (1/HZ)
+	minTimer    time.Duration // HZ/100 jiffies: the shortest re-arm of an entry timer
 
 	// tab maps IPv4 addresses to entries. It is copied on write with mu
 	// held and read without a lock (the output fast path).
@@ -163,6 +165,12 @@ func New(cfg Config) *Table {
 		base:        cfg.Clock.Now(),
 		rnd:         rand.New(src),
 	}
+	hz := 250 // CONFIG_HZ, as sysctl assumes by default
+	if cfg.Settings != nil {
+		hz = cfg.Settings.HZ()
+	}
+	t.tick = time.Second / time.Duration(hz)
+	t.minTimer = time.Duration(hz/100) * t.tick
 	m := map[uint32]*entry{}
 	t.tab.Store(&m)
 	t.mu.Lock()
@@ -184,7 +192,7 @@ func (t *Table) timeAt(off int64) time.Time { return t.base.Add(time.Duration(of
 // reachableLocked returns neigh_parms.reachable_time, drawing it again when
 // base_reachable_time has changed (as the sysctl handler does).
 func (t *Table) reachableLocked() time.Duration {
-	base := t.p.baseReachable()
+	base := t.p.baseReachableTime()
 	if base != t.reachBase {
 		t.reachBase = base
 		t.reachable = t.randReach(base)
@@ -192,12 +200,14 @@ func (t *Table) reachableLocked() time.Duration {
 	return t.reachable
 }
 
-// randReach is neigh_rand_reach_time: uniform in [base/2, 3*base/2).
+// randReach is neigh_rand_reach_time: uniform in [base/2, 3*base/2), in
+// whole jiffies.
 func (t *Table) randReach(base time.Duration) time.Duration {
-	if base <= 0 {
+	j := int64(base / t.tick)
+	if j <= 0 {
 		return 0
 	}
-	return time.Duration(t.rnd.Int64N(int64(base))) + base/2
+	return time.Duration(t.rnd.Int64N(j)+j/2) * t.tick
 }
 
 func key4(a netip.Addr) (uint32, bool) {
@@ -232,7 +242,7 @@ func (t *Table) createLocked(key uint32, a netip.Addr, exempt bool, now int64) *
 	e.used.Store(now)
 	e.updated = now
 	// ___neigh_create: a new entry was last confirmed long ago.
-	e.confirmed.Store(now - int64(2*t.p.baseReachable()))
+	e.confirmed.Store(now - int64(2*t.p.baseReachableTime()))
 	t.st.allocs.Add(1)
 	old := *t.tab.Load()
 	m := make(map[uint32]*entry, len(old)+1)

@@ -21,7 +21,7 @@ func (t *Table) fire(e *entry) {
 	}
 	next := now + int64(time.Second)
 	rt := int64(t.reachableLocked())
-	delay := int64(t.p.delayProbe())
+	delay := int64(t.p.delayProbeTime())
 	confirmed := e.confirmed.Load()
 	switch {
 	case s&Reachable != 0:
@@ -45,10 +45,10 @@ func (t *Table) fire(e *entry) {
 			e.setStateLocked(Probe)
 			e.updated = now
 			e.probes = 0
-			next = now + int64(t.p.retrans())
+			next = now + int64(t.retrans())
 		}
 	default: // INCOMPLETE, PROBE
-		next = now + int64(t.p.retrans())
+		next = now + int64(t.retrans())
 	}
 	s = e.state()
 	if s&(Incomplete|Probe) != 0 && e.probes >= t.maxProbes(s) {
@@ -59,7 +59,7 @@ func (t *Table) fire(e *entry) {
 		return
 	}
 	if s&nudInTimer != 0 {
-		next = max(next, now+int64(minTimer))
+		next = max(next, now+int64(t.minTimer))
 		t.armLocked(e, next, now)
 	}
 	if s&(Incomplete|Probe) != 0 {
@@ -92,7 +92,7 @@ func (t *Table) periodic() {
 	now := t.now()
 	if now > t.lastRand+int64(300*time.Second) {
 		t.lastRand = now
-		t.reachBase = t.p.baseReachable()
+		t.reachBase = t.p.baseReachableTime()
 		t.reachable = t.randReach(t.reachBase)
 	}
 	m := *t.tab.Load()
@@ -115,7 +115,7 @@ func (t *Table) periodic() {
 		}
 		t.removeLocked(dead...)
 	}
-	t.gcTimer.Reset(max(t.p.defBaseReachable()/2, minTimer))
+	t.gcTimer.Reset(max(t.p.defBaseReachableTime()/t.tick>>1*t.tick, t.minTimer))
 }
 
 // forcedGCLocked is neigh_forced_gc, run when an entry is created in a
@@ -143,3 +143,6 @@ func (t *Table) forcedGCLocked(now int64) int {
 	t.lastFlush = now
 	return len(dead)
 }
+
+// retrans is max(RETRANS_TIME, HZ/100), as the timer handler uses it.
+func (t *Table) retrans() time.Duration { return max(t.p.retrans(), t.minTimer) }

@@ -90,7 +90,7 @@ func (t *Table) updateLocked(e *entry, mac *wire.MAC, ns State, flags int, now i
 	}
 	e.setLocked(ns, newMAC)
 	if changed && ns&nudConnected == 0 {
-		e.confirmed.Store(now - int64(2*t.p.baseReachable()))
+		e.confirmed.Store(now - int64(2*t.p.baseReachableTime()))
 	}
 	if ns == old {
 		return

@@ -1,0 +1,5 @@
+//go:build !race
+
+package neigh
+
+const raceEnabled = false
