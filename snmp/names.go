@@ -502,3 +502,21 @@ var UDPNames = [...]string{
 	"IgnoredMulti",
 	"MemErrors",
 }
+
+// RtCache statistics (/proc/net/stat/rt_cache) that inet keeps.
+const (
+	RtInSlowTot = iota
+	RtInMartianDst
+	RtInMartianSrc
+	RtInNoRoute
+	RtInBrd
+	RtCacheMax
+)
+
+var RtCacheNames = [...]string{
+	"in_slow_tot",
+	"in_martian_dst",
+	"in_martian_src",
+	"in_no_route",
+	"in_brd",
+}

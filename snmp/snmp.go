@@ -56,6 +56,10 @@ type Stats struct {
 	TCP    Group // Tcp:
 	TCPExt Group // TcpExt:
 	UDP    Group // Udp:
+	// RtCache holds the input-route statistics Linux keeps in
+	// /proc/net/stat/rt_cache for drops the SNMP tables do not count
+	// (martian sources and destinations).
+	RtCache Group
 
 	// IcmpMsg: InTypeN and OutTypeN per ICMP type.
 	icmpIn, icmpOut [256]atomic.Uint64
@@ -64,26 +68,69 @@ type Stats struct {
 // New returns zeroed counters.
 func New() *Stats {
 	return &Stats{
-		IP:     newGroup("Ip", IPNames[:]),
-		IPExt:  newGroup("IpExt", IPExtNames[:]),
-		ICMP:   newGroup("Icmp", ICMPNames[:]),
-		TCP:    newGroup("Tcp", TCPNames[:]),
-		TCPExt: newGroup("TcpExt", TCPExtNames[:]),
-		UDP:    newGroup("Udp", UDPNames[:]),
+		IP:      newGroup("Ip", IPNames[:]),
+		IPExt:   newGroup("IpExt", IPExtNames[:]),
+		ICMP:    newGroup("Icmp", ICMPNames[:]),
+		TCP:     newGroup("Tcp", TCPNames[:]),
+		TCPExt:  newGroup("TcpExt", TCPExtNames[:]),
+		UDP:     newGroup("Udp", UDPNames[:]),
+		RtCache: newGroup("RtCache", RtCacheNames[:]),
 	}
 }
 
-// ICMPMsgIn counts a received ICMP message of type t (IcmpMsg InTypeN).
-func (s *Stats) ICMPMsgIn(t uint8) { s.icmpIn[t].Add(1) }
+// ICMPMsgIn counts a received ICMP message of type t (IcmpMsg InTypeN and,
+// for the types Icmp: names, its In counter, which Linux derives from
+// IcmpMsg).
+func (s *Stats) ICMPMsgIn(t uint8) {
+	s.icmpIn[t].Add(1)
+	if i := icmpInIndex(t); i >= 0 {
+		s.ICMP.Inc(i)
+	}
+}
 
-// ICMPMsgOut counts a sent ICMP message of type t (IcmpMsg OutTypeN).
-func (s *Stats) ICMPMsgOut(t uint8) { s.icmpOut[t].Add(1) }
+// ICMPMsgOut counts a sent ICMP message of type t (IcmpMsg OutTypeN and the
+// matching Icmp: Out counter).
+func (s *Stats) ICMPMsgOut(t uint8) {
+	s.icmpOut[t].Add(1)
+	if i := icmpInIndex(t); i >= 0 {
+		s.ICMP.Inc(i - ICMPInDestUnreachs + ICMPOutDestUnreachs)
+	}
+}
+
+// icmpInIndex maps an ICMP type to its Icmp: In counter, or -1.
+func icmpInIndex(t uint8) int {
+	switch t {
+	case 0:
+		return ICMPInEchoReps
+	case 3:
+		return ICMPInDestUnreachs
+	case 4:
+		return ICMPInSrcQuenchs
+	case 5:
+		return ICMPInRedirects
+	case 8:
+		return ICMPInEchos
+	case 11:
+		return ICMPInTimeExcds
+	case 12:
+		return ICMPInParmProbs
+	case 13:
+		return ICMPInTimestamps
+	case 14:
+		return ICMPInTimestampReps
+	case 17:
+		return ICMPInAddrMasks
+	case 18:
+		return ICMPInAddrMaskReps
+	}
+	return -1
+}
 
 // ICMPMsg returns the IcmpMsg counters for type t.
 func (s *Stats) ICMPMsg(t uint8) (in, out uint64) { return s.icmpIn[t].Load(), s.icmpOut[t].Load() }
 
 func (s *Stats) groups() []*Group {
-	return []*Group{&s.IP, &s.ICMP, &s.TCP, &s.UDP, &s.IPExt, &s.TCPExt}
+	return []*Group{&s.IP, &s.ICMP, &s.TCP, &s.UDP, &s.IPExt, &s.TCPExt, &s.RtCache}
 }
 
 // Snapshot returns every counter keyed "Group:Name" ("Ip:InReceives",

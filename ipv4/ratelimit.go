@@ -1,0 +1,121 @@
+package ipv4
+
+import (
+	"net/netip"
+	"sync"
+	"time"
+)
+
+// icmpState holds ICMP's rate limiters: Linux's global token bucket
+// (icmp_msgs_per_sec, icmp_msgs_burst) and the per-destination one
+// (icmp_ratelimit, inet_peer_xrlim_allow), both applied only to the types
+// in icmp_ratemask.
+type icmpState struct {
+	mu          sync.Mutex
+	credit      int                     // guarded by mu; global tokens
+	stamp       time.Time               // guarded by mu; last global refill
+	peers       map[netip.Addr]*peerBkt // guarded by mu
+	initialised bool                    // guarded by mu
+}
+
+type peerBkt struct {
+	tokens time.Duration // accumulated allowance
+	last   time.Time
+}
+
+// xrlimBurst is Linux's XRLIM_BURST_FACTOR: a peer may receive a burst of
+// six messages before the per-destination limit bites.
+const xrlimBurst = 6
+
+// maxPeers bounds the per-destination table; idle entries (whose bucket
+// would be full anyway) are evicted first.
+const maxPeers = 4096
+
+func (s *icmpState) init() { s.peers = make(map[netip.Addr]*peerBkt) }
+
+// masked reports whether ICMP type/code is subject to rate limiting
+// (icmpv4_mask_allow: types in icmp_ratemask, except fragmentation needed,
+// which path MTU discovery depends on).
+func (l *Layer) masked(typ, code uint8) bool {
+	if typ > 18 {
+		return false
+	}
+	if typ == 3 && code == 4 {
+		return false
+	}
+	return l.icmpRatemask.Int()&(1<<typ) != 0
+}
+
+// globalAllow is icmp_global_allow: while credit remains, allow; otherwise
+// refill by icmp_msgs_per_sec for the time since the last refill (at most
+// one second's worth, at least 20 ms apart), capped at icmp_msgs_burst.
+func (l *Layer) globalAllow(now time.Time) bool {
+	s := &l.icmp
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.initialised {
+		s.initialised = true
+		s.stamp = now.Add(-time.Second)
+	}
+	if s.credit > 0 {
+		return true
+	}
+	delta := min(now.Sub(s.stamp), time.Second)
+	if delta < time.Second/50 {
+		return false
+	}
+	incr := int(int64(l.icmpPerSec.Int()) * int64(delta) / int64(time.Second))
+	if incr == 0 {
+		return false
+	}
+	s.stamp = now
+	s.credit = min(s.credit+incr, l.icmpBurst.Int())
+	return true
+}
+
+// globalConsume is icmp_global_consume: a message costs a random 0 to 2
+// credits, so an observer cannot read the bucket exactly.
+func (l *Layer) globalConsume() {
+	n := int(l.rand.Below(3))
+	l.icmp.mu.Lock()
+	l.icmp.credit -= n
+	l.icmp.mu.Unlock()
+}
+
+// peerAllow is inet_peer_xrlim_allow for destination dst: tokens accrue
+// with time up to six times icmp_ratelimit; a message spends one
+// icmp_ratelimit. A new peer starts with a full bucket.
+func (l *Layer) peerAllow(dst netip.Addr, now time.Time) bool {
+	timeout := time.Duration(l.icmpRatelimit.Int()) * time.Millisecond
+	s := &l.icmp
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b := s.peers[dst]
+	if b == nil {
+		if len(s.peers) >= maxPeers {
+			for a, x := range s.peers {
+				if now.Sub(x.last) > xrlimBurst*timeout {
+					delete(s.peers, a)
+				}
+			}
+			if len(s.peers) >= maxPeers {
+				for a := range s.peers {
+					delete(s.peers, a)
+					break
+				}
+			}
+		}
+		b = &peerBkt{last: now.Add(-60 * time.Second)}
+		s.peers[dst] = b
+	}
+	b.tokens += now.Sub(b.last)
+	b.last = now
+	if b.tokens > xrlimBurst*timeout {
+		b.tokens = xrlimBurst * timeout
+	}
+	if b.tokens >= timeout {
+		b.tokens -= timeout
+		return true
+	}
+	return false
+}
