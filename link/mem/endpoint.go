@@ -304,3 +304,6 @@ func (e *Endpoint) Close() error {
 	}
 	return nil
 }
+
+// Network returns the network the endpoint counts its packets on.
+func (e *Endpoint) Network() *Network { return e.nw }
