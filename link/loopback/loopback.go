@@ -6,8 +6,8 @@
 // What it promises: KindLoopback, MTU 65536 (Linux's default for lo since
 // 3.19), link.CapChecksumOffload, and on delivery pkt.PacketHost with
 // pkt.FlagLoopedBack and pkt.FlagChecksumOK set in Meta.Flags, the sender's
-// Mark and Priority kept (loopback_xmit does not scrub them) and the rest of
-// Meta cleared. It implements link.Named as "lo".
+// Mark, Priority, IfIndex and RouteType kept (loopback_xmit keeps the mark,
+// priority and output route) and the rest of Meta cleared. It implements link.Named as "lo".
 //
 // Not supported: lo's statistics through netlink, and packet capture other
 // than through package pcap.

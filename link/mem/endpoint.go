@@ -138,9 +138,13 @@ func (e *Endpoint) prepare(b *pkt.Buffer) {
 	m := &b.Meta
 	switch e.kind {
 	case link.KindLoopback:
-		// Linux's loopback_xmit keeps skb->mark and skb->priority; the
-		// packet is ours and never left memory.
+		// Linux's loopback_xmit keeps skb->mark, skb->priority and the
+		// output route (skb_dst_force), so the receiving stack need not
+		// route the packet again: IfIndex (the interface the packet is to
+		// appear on) and RouteType carry that decision. The packet is
+		// ours and never left memory.
 		*m = pkt.Meta{PktType: pkt.PacketHost, Mark: m.Mark, Priority: m.Priority,
+			IfIndex: m.IfIndex, RouteType: m.RouteType,
 			Flags: pkt.FlagLoopedBack | pkt.FlagChecksumOK}
 		return
 	case link.KindEthernet:
