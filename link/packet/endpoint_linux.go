@@ -104,10 +104,14 @@ func (e *Endpoint) run(r *reader, d link.Dispatcher) {
 	for {
 		r.nout, r.err = 0, nil
 		err := e.rc.Read(r.fn)
-		if r.nout > 0 && !e.closed.Load() {
+		if e.closed.Load() {
+			return // the deferred releaseAll frees what was read
+		}
+		if r.nout > 0 {
 			e.rxPackets.Add(uint64(r.nout))
 			d.DeliverBatch(r.out[:r.nout])
 			clear(r.out[:r.nout])
+			r.nout = 0
 		}
 		if err == nil {
 			err = r.err

@@ -149,7 +149,10 @@ func (r *reader) run(d link.Dispatcher) {
 	for {
 		r.n, r.err = 0, nil
 		err := e.rc.Read(r.fn)
-		if r.n > 0 && !e.closed.Load() {
+		if e.closed.Load() {
+			return // the deferred release frees what was read
+		}
+		if r.n > 0 {
 			e.rxPackets.Add(uint64(r.n))
 			d.DeliverBatch(r.bufs[:r.n])
 			clear(r.bufs[:r.n])
