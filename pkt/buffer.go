@@ -210,6 +210,10 @@ func (b *Buffer) regrow(front, back int) {
 	nb.Release()
 }
 
+// ResetOffsets forgets the recorded network and transport headers, as a
+// link does when a packet arrives at another stack.
+func (b *Buffer) ResetOffsets() { b.netOff, b.transOff = -1, -1 }
+
 // SetNetworkHeader records that the network header starts at the current
 // front of the packet.
 func (b *Buffer) SetNetworkHeader() { b.netOff = b.head }

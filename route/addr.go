@@ -142,11 +142,24 @@ func (s *snapshot) deriveRoutes(i *Iface) {
 	}
 }
 
-// IsLocal reports whether a is an address of some interface, and which
-// (__ip_dev_find).
+// IsLocal reports whether a is an address of this host, and on which
+// interface, as __ip_dev_find does: an interface address, or else any
+// address the local table routes locally (127.1.2.3 through 127.0.0.0/8).
 func (f *FIB) IsLocal(a netip.Addr) (ifindex int, ok bool) {
-	ifindex, ok = f.snap().addrs[u32(a)]
-	return ifindex, ok && a.Is4()
+	if !a.Is4() {
+		return 0, false
+	}
+	return f.snap().localDev(u32(a))
+}
+
+func (s *snapshot) localDev(a uint32) (int, bool) {
+	if i, ok := s.addrs[a]; ok {
+		return i, true
+	}
+	if r := s.local.lookup(a, func(*Route) bool { return true }); r != nil && r.Type == TypeLocal {
+		return r.IfIndex, true
+	}
+	return 0, false
 }
 
 // AddrType classifies a as Linux's inet_addr_type does: TypeLocal,

@@ -126,7 +126,7 @@ func (s *snapshot) validSource(sa uint32, o InputOptions) bool {
 	if o.AcceptLocal {
 		return true
 	}
-	_, local := s.addrs[sa]
+	_, local := s.localDev(sa)
 	return !local
 }
 
@@ -203,7 +203,7 @@ func (f *FIB) Output(fl Flow) (OutputResult, error) {
 		}
 	}
 	if src.IsValid() {
-		idx, local := s.addrs[u32(src)]
+		idx, local := s.localDev(u32(src))
 		if fl.Oif == 0 && (isMulticast(d) || d == 0xffffffff) {
 			// Multicast and limited broadcast leave by the interface
 			// owning the source address.

@@ -135,6 +135,7 @@ func (e *Endpoint) deliver(d link.Dispatcher) {
 
 // prepare gives a delivered packet the metadata a receiving NIC would.
 func (e *Endpoint) prepare(b *pkt.Buffer) {
+	b.ResetOffsets()
 	m := &b.Meta
 	switch e.kind {
 	case link.KindLoopback:
