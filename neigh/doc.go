@@ -32,9 +32,16 @@
 // makes them (hidden by `ip neigh show`, shown by `ip neigh show nud all`).
 //
 // Settings are read from net.ipv4.neigh.<IfName>.* (falling back to
-// net.ipv4.neigh.default.*) on every use, so writes take effect at once.
-// Settings inet's catalogue lacks (locktime, mcast_resolicit, gc_thresh1..3)
-// take Linux's defaults unless the Vars exist.
+// net.ipv4.neigh.default.*), net.ipv4.neigh.default.gc_thresh1..3 and
+// net.ipv4.conf.{<IfName>,all}.drop_gratuitous_arp on every use, so writes
+// take effect at once; times are used as the kernel keeps them, in whole
+// jiffies of the settings' HZ, and reachable_time is drawn in jiffies.
+// Without a settings table, Linux's defaults apply.
+//
+// Frames: ARP frames leave padded with zeros to 60 bytes (Linux hands the
+// 42-byte frame to the driver, which pads on a NIC and not on veth); IP
+// frames are not padded. Requests are broadcast, PROBE-state probes unicast
+// to the cached MAC; both have target MAC 00:00:00:00:00:00, as Linux's.
 //
 // Concurrency: Output, HandleARP, Confirm and the administrative calls may
 // run on any goroutines; timers run on Config.Clock. No goroutine is
