@@ -158,6 +158,12 @@ func TestNeigh(t *testing.T) {
 	if err := tab.Set(p+"unres_qlen", "1027506"); err != einval { // > INT_MAX/2090
 		t.Errorf("unres_qlen too large: %v", err)
 	}
+	// Even an empty write of unres_qlen stores the count back as bytes.
+	mustSet(t, tab, p+"unres_qlen_bytes", "212992")
+	mustSet(t, tab, p+"unres_qlen", "")
+	expect(t, tab, map[string]string{p + "unres_qlen_bytes": "211090", p + "unres_qlen": "101"})
+	mustSet(t, tab, p+"unres_qlen_bytes", "")
+	expect(t, tab, map[string]string{p + "unres_qlen_bytes": "211090"})
 
 	// default -> interfaces, per value; a twin write marks its twin.
 	tab.AddInterface("eth0")
@@ -179,6 +185,24 @@ func TestNeigh(t *testing.T) {
 			t.Errorf("%s exists", n)
 		}
 	}
+}
+
+// Loopback coming up marks all its settings as written (observed: after
+// "ip link set lo up" in a new namespace, conf default writes no longer
+// reach lo).
+func TestLoopbackUp(t *testing.T) {
+	tab := New()
+	tab.AddLoopback("lo")
+	tab.AddInterface("eth0")
+	mustSet(t, tab, "net.ipv4.conf.default.medium_id", "5")
+	tab.LoopbackUp("lo")
+	mustSet(t, tab, "net.ipv4.conf.default.medium_id", "6")
+	mustSet(t, tab, "net.ipv4.neigh.default.ucast_solicit", "9")
+	expect(t, tab, map[string]string{
+		"net.ipv4.conf.lo.medium_id": "5", "net.ipv4.conf.eth0.medium_id": "6",
+		"net.ipv4.neigh.lo.ucast_solicit": "3", "net.ipv4.neigh.eth0.ucast_solicit": "9",
+	})
+	tab.LoopbackUp("nope") // unknown: nothing happens
 }
 
 // Limits that one setting puts on another.

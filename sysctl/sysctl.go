@@ -198,7 +198,8 @@ func (t *Table) defaultRaw(k Kind, d int64) int64 {
 func (t *Table) AddInterface(ifname string) { t.addInterface(ifname, false) }
 
 // AddLoopback is AddInterface for a loopback device, on which Linux also
-// sets disable_policy and disable_xfrm (inetdev_init).
+// sets disable_policy and disable_xfrm (inetdev_init). Call LoopbackUp
+// when the device comes up.
 func (t *Table) AddLoopback(ifname string) { t.addInterface(ifname, true) }
 
 func (t *Table) addInterface(ifname string, loopback bool) {
@@ -221,6 +222,25 @@ func (t *Table) addInterface(ifname string, loopback bool) {
 			c := t.vars["net.ipv4.conf."+ifname+"."+key].c
 			c.storeLocked(0, 1)
 			c.explicit = true
+		}
+	}
+}
+
+// LoopbackUp marks every conf and neigh setting of a loopback interface
+// as written, as Linux does when loopback first comes up and gets
+// 127.0.0.1 (inetdev_event: ipv4_devconf_setall,
+// neigh_parms_data_state_setall): from then on, writes to the "default"
+// entries no longer reach it.
+func (t *Table) LoopbackUp(ifname string) {
+	t.wmu.Lock()
+	defer t.wmu.Unlock()
+	for i := range catalogue {
+		s := &catalogue[i]
+		if s.scope() == scopeGlobal {
+			continue
+		}
+		if v := t.vars[s.nameFor(ifname)]; v != nil && v.c != nil {
+			v.c.explicit = true
 		}
 	}
 }

@@ -19,12 +19,7 @@ func (t *Table) writeLocked(v *Var, b []byte, hooks bool) error {
 	if hooks && s.OnChange != nil {
 		before = v.c.snapshot()
 	}
-	var err error
-	if len(b) > 0 {
-		// An empty write returns 0 without parsing: every handler
-		// starts with "if (!*lenp) return 0".
-		err = t.parseLocked(v, b)
-	}
+	err := t.parseLocked(v, b)
 	if !hooks {
 		return err
 	}
@@ -48,9 +43,19 @@ func (t *Table) writeLocked(v *Var, b []byte, hooks bool) error {
 	return err
 }
 
-// parseLocked runs the setting's proc handler over a non-empty write.
+// parseLocked runs the setting's proc handler over a write.
 func (t *Table) parseLocked(v *Var, b []byte) error {
 	s := v.spec
+	if len(b) == 0 {
+		// An empty write succeeds without parsing: every handler starts
+		// with "if (!*lenp) return 0". proc_unres_qlen then still stores
+		// its packet count back as bytes, rounding them down to a
+		// multiple of the truesize.
+		if s.Kind == KindQlen {
+			v.c.storeLocked(0, v.c.raw[0].Load()/t.truesize*t.truesize)
+		}
+		return nil
+	}
 	switch s.Kind {
 	case KindString:
 		return t.writeString(v, b)
