@@ -1,9 +1,12 @@
 package neigh
 
 import (
+	"errors"
 	"net/netip"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 func hostIP(i int) netip.Addr { return netip.AddrFrom4([4]byte{198, 18, 1 + byte(i>>8), byte(i)}) }
@@ -86,8 +89,14 @@ func TestForcedGC(t *testing.T) {
 	if s.ForcedGCRuns != 1 || s.TableFulls != 1 || s.Entries != 6 {
 		t.Fatalf("stats %+v", s)
 	}
-	// Output to a new address with a full table drops the packet.
-	e.send(hostIP(7), 0)
+	// Output to a new address with a full table drops the packet:
+	// ENOBUFS, as neigh_create's error reaches the sender.
+	if err := e.tbl.Output(ipPacket(ourIP, hostIP(7), 40, 0), hostIP(7), Unicast); !errors.Is(err, unix.ENOBUFS) {
+		t.Fatalf("Output with a full table: %v", err)
+	}
+	if err := e.tbl.Output(ipPacket(ourIP, hostIP(7), 40, 0), netip.MustParseAddr("224.9.9.9"), Multicast); !errors.Is(err, unix.ENOBUFS) {
+		t.Fatalf("Output multicast with a full table: %v", err)
+	}
 	if fs, u := e.frames(), e.unreachable(); len(fs) != 0 || len(u) != 0 {
 		t.Fatalf("frames %v unreachable %v", fs, u)
 	}

@@ -3,6 +3,8 @@ package neigh
 import (
 	"net/netip"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/seed96fbdc48/inet/pkt"
 	"github.com/seed96fbdc48/inet/wire"
 )
@@ -18,11 +20,20 @@ import (
 // To a neighbour in REACHABLE, DELAY, PROBE, PERMANENT or NOARP, Output
 // takes no lock and allocates nothing (Linux's neigh_hh_output, and
 // neigh_resolve_output after the header cache is set up).
-func (t *Table) Output(p *pkt.Buffer, nexthop netip.Addr, cast Cast) {
+//
+// The error is ENOBUFS when the table is full and no entry can be made for
+// nexthop (ip_finish_output2 returns neigh_create's error; UDP reports it
+// only with IP_RECVERR), EINVAL for a next hop that is not IPv4; the packet
+// is dropped. After Close packets are dropped silently.
+func (t *Table) Output(p *pkt.Buffer, nexthop netip.Addr, cast Cast) error {
 	key, ok := key4(nexthop)
-	if !ok || t.closed.Load() {
+	if !ok {
 		p.Release()
-		return
+		return unix.EINVAL
+	}
+	if t.closed.Load() {
+		p.Release()
+		return nil
 	}
 	if cast == Unicast {
 		if key>>28 == 0xe {
@@ -32,8 +43,7 @@ func (t *Table) Output(p *pkt.Buffer, nexthop netip.Addr, cast Cast) {
 		}
 	}
 	if cast != Unicast {
-		t.outputNoARP(p, key, cast)
-		return
+		return t.outputNoARP(p, key, cast)
 	}
 	if e := t.get(key); e != nil {
 		w := e.word.Load()
@@ -42,22 +52,22 @@ func (t *Table) Output(p *pkt.Buffer, nexthop netip.Addr, cast Cast) {
 			if s&nudConnected != 0 {
 				// neigh_hh_output: neigh->used is not touched.
 				t.xmit(p, wordMAC(w))
-				return
+				return nil
 			}
 			if s&(Delay|Probe) != 0 {
 				// neigh_resolve_output -> neigh_event_send.
 				e.used.Store(t.now())
 				t.xmit(p, wordMAC(w))
-				return
+				return nil
 			}
 		}
 	}
-	t.outputSlow(p, key, nexthop)
+	return t.outputSlow(p, key, nexthop)
 }
 
 // outputNoARP sends to a broadcast or multicast next hop, creating the
 // NOARP entry arp_constructor would (RTN_BROADCAST or RTN_MULTICAST).
-func (t *Table) outputNoARP(p *pkt.Buffer, key uint32, cast Cast) {
+func (t *Table) outputNoARP(p *pkt.Buffer, key uint32, cast Cast) error {
 	mac := wire.BroadcastMAC
 	if cast == Multicast {
 		mac = wire.MulticastMAC([4]byte{byte(key >> 24), byte(key >> 16), byte(key >> 8), byte(key)})
@@ -77,21 +87,22 @@ func (t *Table) outputNoARP(p *pkt.Buffer, key uint32, cast Cast) {
 		if !ok {
 			// ip_finish_output2: no neighbour could be created.
 			p.Release()
-			return
+			return unix.ENOBUFS
 		}
 	}
 	t.xmit(p, mac)
+	return nil
 }
 
 // outputSlow is neigh_resolve_output: __neigh_event_send under the lock,
 // then transmission or queueing.
-func (t *Table) outputSlow(p *pkt.Buffer, key uint32, a netip.Addr) {
+func (t *Table) outputSlow(p *pkt.Buffer, key uint32, a netip.Addr) error {
 	var w work
 	t.mu.Lock()
 	if t.closed.Load() {
 		t.mu.Unlock()
 		p.Release()
-		return
+		return nil
 	}
 	now := t.now()
 	e := t.get(key)
@@ -99,7 +110,7 @@ func (t *Table) outputSlow(p *pkt.Buffer, key uint32, a netip.Addr) {
 		if e = t.createLocked(key, a, false, now); e == nil {
 			t.mu.Unlock()
 			p.Release()
-			return
+			return unix.ENOBUFS
 		}
 	}
 	e.used.Store(now)
@@ -115,6 +126,7 @@ func (t *Table) outputSlow(p *pkt.Buffer, key uint32, a netip.Addr) {
 		t.xmit(p, mac)
 	}
 	t.run(&w)
+	return nil
 }
 
 // eventSendLocked is __neigh_event_send: it starts resolution in NONE or
