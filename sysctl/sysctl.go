@@ -25,7 +25,17 @@
 //     tcp_reordering at or below tcp_max_reordering, ipfrag_low_thresh at
 //     or below ipfrag_high_thresh.
 //   - Per-interface settings (net.ipv4.conf.<if>.*, net.ipv4.neigh.<if>.*)
-//     appear with AddInterface, copied from "default" as Linux copies them.
+//     appear with AddInterface, copied from "default" as Linux copies them
+//     (conf entries keep default's "written" marks, neigh entries do not);
+//     LoopbackUp marks a loopback's entries written, as Linux does when lo
+//     comes up. There is no neigh "all"; the neigh gc_* settings exist only
+//     under "default".
+//   - Values are those of a fresh namespace on Linux 6.18 where they are
+//     Linux's own; where a namespace shows the host's value (memory-sized
+//     limits, net.core buffers, inherited conf and congestion control) the
+//     catalogue has Linux's compiled-in default, and says so. Host-wide
+//     settings are writable here with Linux's validation; the congestion
+//     control lists are read-only, as in a namespace.
 //
 // Not supported yet: settings outside net.ipv4 and net.core, IPv6, and
 // writes at a file offset other than 0 (each Set is one write(2) at offset
