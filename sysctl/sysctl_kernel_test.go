@@ -112,8 +112,8 @@ func detectTruesize() int {
 	return n
 }
 
-// hostSource names the host setting whose value a fresh namespace copies for inherited settings
-// (see inherited), read from the host's own /proc/sys, or "" if none.
+// hostSource names the host setting a fresh namespace copies an inherited
+// setting from (see the exceptions below), or "" if it inherits nothing.
 func hostSource(name string) string {
 	switch {
 	case strings.HasPrefix(name, "net.ipv4.conf.lo."):
