@@ -149,3 +149,17 @@ func (t *Table) Flush() {
 	t.mu.Unlock()
 	t.run(&w)
 }
+
+// Down removes every entry, PERMANENT ones included, and drops queued
+// packets without error reports, as Linux's neigh_ifdown does when the
+// interface goes down (and neigh_changeaddr when its MAC changes). The
+// table stays usable.
+func (t *Table) Down() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var all []*entry
+	for _, e := range *t.tab.Load() {
+		all = append(all, e)
+	}
+	t.removeLocked(all...)
+}

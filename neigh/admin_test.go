@@ -158,3 +158,24 @@ func TestStateString(t *testing.T) {
 		}
 	}
 }
+
+// Down empties the table, permanent entries too, and drops the queue
+// silently; the table works afterwards.
+func TestDown(t *testing.T) {
+	e := newEnv(t)
+	if err := e.tbl.Set(peerIP, peerMAC, true); err != nil {
+		t.Fatal(err)
+	}
+	e.send(farIP, 0)
+	e.frames()
+	e.tbl.Down()
+	if n := len(e.tbl.Entries()); n != 0 {
+		t.Fatalf("%d entries after Down", n)
+	}
+	e.clk.Advance(5 * time.Second)
+	if fs, u := e.frames(), e.unreachable(); len(fs) != 0 || len(u) != 0 {
+		t.Fatalf("activity after Down: %v %v", fs, u)
+	}
+	e.send(farIP, 1)
+	wantRequest(t, e.frames(), wire.BroadcastMAC, ourIP, farIP)
+}

@@ -195,14 +195,14 @@ func (t *Table) reachableLocked() time.Duration {
 	base := t.p.baseReachableTime()
 	if base != t.reachBase {
 		t.reachBase = base
-		t.reachable = t.randReach(base)
+		t.reachable = t.randReachLocked(base)
 	}
 	return t.reachable
 }
 
 // randReach is neigh_rand_reach_time: uniform in [base/2, 3*base/2), in
 // whole jiffies.
-func (t *Table) randReach(base time.Duration) time.Duration {
+func (t *Table) randReachLocked(base time.Duration) time.Duration {
 	j := int64(base / t.tick)
 	if j <= 0 {
 		return 0

@@ -93,7 +93,7 @@ func (t *Table) periodic() {
 	if now > t.lastRand+int64(300*time.Second) {
 		t.lastRand = now
 		t.reachBase = t.p.baseReachableTime()
-		t.reachable = t.randReach(t.reachBase)
+		t.reachable = t.randReachLocked(t.reachBase)
 	}
 	m := *t.tab.Load()
 	if len(m) >= t.p.gcThresh1.get() {
