@@ -6,14 +6,16 @@ import "encoding/binary"
 const (
 	TCPOptEOL           = 0
 	TCPOptNOP           = 1
-	TCPOptMSS           = 2  // RFC 9293
-	TCPOptWindowScale   = 3  // RFC 7323
-	TCPOptSACKPermitted = 4  // RFC 2018
-	TCPOptSACK          = 5  // RFC 2018
-	TCPOptTimestamp     = 8  // RFC 7323
-	TCPOptMD5           = 19 // RFC 2385
-	TCPOptAO            = 29 // RFC 5925
-	TCPOptFastOpen      = 34 // RFC 7413
+	TCPOptMSS           = 2   // RFC 9293
+	TCPOptWindowScale   = 3   // RFC 7323
+	TCPOptSACKPermitted = 4   // RFC 2018
+	TCPOptSACK          = 5   // RFC 2018
+	TCPOptTimestamp     = 8   // RFC 7323
+	TCPOptMD5           = 19  // RFC 2385
+	TCPOptAO            = 29  // RFC 5925
+	TCPOptFastOpen      = 34  // RFC 7413
+	TCPOptAccECN0       = 172 // RFC 9768 (order ECT(0) first)
+	TCPOptAccECN1       = 174 // RFC 9768 (order ECT(1) first)
 	TCPOptExperimental  = 254
 
 	TCPOptFastOpenMagic = 0xf989 // Fast Open in an experimental option (RFC 7413 4.1.1)
@@ -130,9 +132,9 @@ type TCPOptions struct {
 //   - Timestamps: length 10, on any segment;
 //   - SACK: length 2+8n with n >= 1, on any segment; the last option wins
 //     and at most 4 blocks are read;
-//   - MD5 signature, Fast Open and experimental Fast Open are known but
-//     not decoded; any other kind, and an experimental option without the
-//     Fast Open magic, sets Unknown.
+//   - MD5 signature, Fast Open, Accurate ECN (Linux 6.18) and experimental
+//     Fast Open are known but not decoded; any other kind, and an
+//     experimental option without the Fast Open magic, sets Unknown.
 //
 // An option of a known kind with another length is skipped. The walk stops
 // as TCPOptionIter does, keeping what it found before. Whether the
@@ -180,7 +182,7 @@ func ParseTCPOptions(opts []byte, syn bool) TCPOptions {
 					o.SACK[i] = TCPSACKBlock{binary.BigEndian.Uint32(opt[at:]), binary.BigEndian.Uint32(opt[at+4:])}
 				}
 			}
-		case TCPOptMD5, TCPOptFastOpen:
+		case TCPOptMD5, TCPOptFastOpen, TCPOptAccECN0, TCPOptAccECN1:
 		case TCPOptExperimental:
 			if n < 4 || binary.BigEndian.Uint16(opt[2:]) != TCPOptFastOpenMagic {
 				o.Unknown = true

@@ -112,6 +112,7 @@ func TestParseTCPOptionsTolerance(t *testing.T) {
 		{"MD5 is known", append([]byte{1, 1, 19, 18}, make([]byte, 16)...), false, TCPOptions{}},
 		{"Fast Open is known", []byte{34, 2, 1, 1}, true, TCPOptions{}},
 		{"experimental Fast Open", []byte{254, 4, 0xf9, 0x89}, true, TCPOptions{}},
+		{"AccECN is known", []byte{172, 2, 174, 2}, false, TCPOptions{}},
 		{"other experimental", []byte{254, 4, 0x12, 0x34}, true, TCPOptions{Unknown: true}},
 		{"experimental length 2", []byte{254, 2, 1, 1}, true, TCPOptions{Unknown: true}},
 	} {
