@@ -194,6 +194,17 @@ func (i *Interface) unreachable(p *pkt.Buffer) {
 	p.Release()
 }
 
+// arpNotify reports whether net.ipv4.conf.{all,<if>}.arp_notify asks for
+// gratuitous ARP on link up (IN_DEV_ARP_NOTIFY takes the larger of the two).
+func (i *Interface) arpNotify() bool {
+	for _, n := range [...]string{"net.ipv4.conf.all.arp_notify", "net.ipv4.conf." + i.name + ".arp_notify"} {
+		if v := i.s.sys.Var(n); v != nil && v.Bool() {
+			return true
+		}
+	}
+	return false
+}
+
 // announce sends a gratuitous ARP for a on an Ethernet interface.
 func (i *Interface) announce(a netip.Addr) {
 	if i.neigh != nil && !a.IsLoopback() {

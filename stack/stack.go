@@ -234,7 +234,9 @@ func (s *Stack) SetUp(index int, up bool) error {
 		return err
 	}
 	nic.up.Store(up)
-	if up {
+	if up && nic.arpNotify() {
+		// NETDEV_UP with arp_notify: inetdev_send_gratuitous_arp
+		// announces every address of the interface.
 		if i, ok := s.fib.Iface(index); ok {
 			for _, a := range i.Addrs {
 				nic.announce(a.Local())
@@ -245,8 +247,8 @@ func (s *Stack) SetUp(index int, up bool) error {
 }
 
 // AddAddress configures an address with its prefix length on an interface,
-// as `ip addr add PREFIX dev IF` does; an Ethernet interface that is up
-// announces it with a gratuitous ARP.
+// as `ip addr add PREFIX dev IF` does. As in Linux 6.18, adding an address
+// sends no gratuitous ARP (only link up with arp_notify=1 does).
 func (s *Stack) AddAddress(index int, p netip.Prefix) error {
 	return s.AddAddr(index, route.Addr{Prefix: p})
 }
@@ -258,13 +260,7 @@ func (s *Stack) AddAddr(index int, a route.Addr) error {
 	if nic == nil {
 		return unix.ENODEV
 	}
-	if err := s.fib.AddAddr(index, a); err != nil {
-		return err
-	}
-	if nic.up.Load() {
-		nic.announce(a.Prefix.Addr())
-	}
-	return nil
+	return s.fib.AddAddr(index, a)
 }
 
 // DelAddress removes an address.
