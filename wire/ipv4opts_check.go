@@ -1,9 +1,6 @@
 package wire
 
-import (
-	"encoding/binary"
-	"strconv"
-)
+import "strconv"
 
 // IPv4OptionsMode says which caller of Linux's ip_options_compile a check
 // follows: options on a received packet, or options a socket sets with
@@ -230,6 +227,5 @@ func checkCIPSO(o []byte) int {
 	if len(o) < 8 {
 		return 1
 	}
-	_ = binary.BigEndian.Uint32(o[2:]) // the DOI: unknown, whatever it is
-	return 2
+	return 2 // the DOI at o[2:6], whatever it is, is unknown
 }
