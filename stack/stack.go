@@ -136,7 +136,11 @@ func (s *Stack) AddInterface(ep link.Endpoint, o InterfaceOptions) (*Interface, 
 	}
 	index := s.next
 	s.next++
-	s.sys.AddInterface(name)
+	if ep.Kind() == link.KindLoopback {
+		s.sys.AddLoopback(name)
+	} else {
+		s.sys.AddInterface(name)
+	}
 	nic := newInterface(s, index, name, ep)
 	s.ifaces[index] = nic
 	s.mu.Unlock()
@@ -233,8 +237,14 @@ func (s *Stack) SetUp(index int, up bool) error {
 	if err := s.fib.SetUp(index, up); err != nil {
 		return err
 	}
-	nic.up.Store(up)
-	if up && nic.arpNotify() {
+	was := nic.up.Swap(up)
+	if !up && was && nic.neigh != nil {
+		nic.neigh.Down() // neigh_ifdown
+	}
+	if up && !was && nic.kind == link.KindLoopback {
+		s.sys.LoopbackUp(nic.name)
+	}
+	if up && !was && nic.arpNotify() {
 		// NETDEV_UP with arp_notify: inetdev_send_gratuitous_arp
 		// announces every address of the interface.
 		if i, ok := s.fib.Iface(index); ok {
