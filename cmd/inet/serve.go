@@ -124,7 +124,9 @@ func startServe(c *serveConfig) (*inet.Stack, string, error) {
 		ep = pcap.Tap(ep, &syncWriter{w: bufio.NewWriter(f), f: f}, clock.Real{})
 	}
 	s := inet.New(inet.Options{})
-	nic, err := s.AddInterface(ep, stack.InterfaceOptions{})
+	// Addresses go on while the link is down, as `ip addr add; ip link set
+	// up` does, so that arp_notify=1 (--sysctl) announces them.
+	nic, err := s.AddInterface(ep, stack.InterfaceOptions{Down: true})
 	if err != nil {
 		_ = ep.Close()
 		s.Close()
@@ -144,6 +146,10 @@ func startServe(c *serveConfig) (*inet.Stack, string, error) {
 			return nil, "", fmt.Errorf("--addr %s: %w", p, err)
 		}
 		addrs = append(addrs, p.String())
+	}
+	if err := s.SetUp(nic.Index(), true); err != nil {
+		s.Close()
+		return nil, "", fmt.Errorf("%s: %w", kind, err)
 	}
 	if c.gateway.IsValid() {
 		if err := s.SetDefaultGateway(c.gateway); err != nil {
