@@ -11,25 +11,34 @@ import (
 // errHelp reports that -h was asked for and the usage was printed.
 var errHelp = errors.New("help requested")
 
-// newFlagSet returns a flag set that prints its usage to w on -h and turns
-// any parse error into a one-line usageError.
-func newFlagSet(name, synopsis string, w io.Writer) *flag.FlagSet {
+// flagSet is a command's flags with its usage printer.
+type flagSet struct {
+	*flag.FlagSet
+	usage func()
+}
+
+// newFlagSet returns a flag set that prints its usage to w on -h (once)
+// and turns any parse error into a one-line usageError, printing nothing
+// itself.
+func newFlagSet(name, synopsis string, w io.Writer) *flagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.Usage = func() {
+	// The flag package calls Usage on every parse error as well as on
+	// -h; the errors become one line, so it prints nothing here.
+	fs.Usage = func() {}
+	return &flagSet{FlagSet: fs, usage: func() {
 		fmt.Fprintf(w, "usage: inet %s %s\n\nflags:\n", name, synopsis)
 		fs.SetOutput(w)
 		fs.PrintDefaults()
 		fs.SetOutput(io.Discard)
-	}
-	return fs
+	}}
 }
 
 // parse parses args, mapping errors to one line.
-func parse(fs *flag.FlagSet, args []string) error {
+func parse(fs *flagSet, args []string) error {
 	err := fs.Parse(args)
 	if errors.Is(err, flag.ErrHelp) {
-		fs.Usage()
+		fs.usage()
 		return errHelp
 	}
 	if err != nil {
