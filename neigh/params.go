@@ -3,6 +3,7 @@ package neigh
 import (
 	"time"
 
+	"github.com/seed96fbdc48/inet/pkt"
 	"github.com/seed96fbdc48/inet/sysctl"
 )
 
@@ -119,25 +120,6 @@ func (p *params) defBaseReachableTime() time.Duration {
 	return p.defBaseReachable.dur(time.Millisecond)
 }
 
-// truesize is the skb->truesize Linux charges against unres_qlen_bytes for
-// a locally generated datagram (UDP, ICMP, raw) of n bytes from the IP
-// header on an Ethernet device, measured on Linux 6.18: __ip_append_data
-// allocates n + LL_RESERVED_SPACE (16) + 15 bytes; __alloc_skb aligns that
-// to SMP_CACHE_BYTES (64) and adds skb_shared_info (320); kmalloc_reserve
-// serves up to 576 bytes from skb_small_head_cache and larger sizes from
-// power-of-two caches; truesize adds the sk_buff itself (256). So the
-// default 212992 bytes hold 256 packets of up to 225 bytes, 166 of 226 to
-// 673 bytes, 92 of 674 to 1697 bytes.
-func truesize(n int) int {
-	obj := (n+31+63)&^63 + 320
-	if obj <= 576 {
-		obj = 576
-	} else {
-		b := 1024
-		for b < obj {
-			b <<= 1
-		}
-		obj = b
-	}
-	return obj + 256
-}
+// truesize is the memory Linux charges against unres_qlen_bytes for a
+// queued packet of n bytes (see pkt.Truesize).
+func truesize(n int) int { return pkt.Truesize(n) }
