@@ -30,6 +30,12 @@ type ICMPError struct {
 	Fatal bool
 	// Stamp is the receive time in Unix nanoseconds.
 	Stamp int64
+	// IPHeader is the ICMP message's own IPv4 header, SpecDst the local
+	// address it came to, Truesize its memory charge: what a socket's
+	// error queue reports with the error (ip_recv_error).
+	IPHeader []byte
+	SpecDst  netip.Addr
+	Truesize int
 }
 
 // QuotedHeader returns the quoted IPv4 header as a view.
@@ -103,6 +109,13 @@ func (ip icmpProto) Receive(p *pkt.Buffer) {
 	}
 	typ := m.Type()
 	s.ICMPMsgIn(typ)
+	if typ == icmpExtEcho {
+		// RFC 8335 PROBE: answered only with icmp_echo_enable_probe,
+		// which inet does not support yet; like Linux with it off,
+		// dropped without an error count.
+		p.Release()
+		return
+	}
 	if typ > wire.ICMPMaxType {
 		// RFC 1122 3.2.2: unknown types are silently discarded.
 		s.ICMP.Inc(snmp.ICMPInErrors)
@@ -135,10 +148,10 @@ func (ip icmpProto) Receive(p *pkt.Buffer) {
 		l.echos.deliverReply(p, m)
 	case wire.ICMPDestUnreach, wire.ICMPSourceQuench, wire.ICMPTimeExceeded, wire.ICMPParameterProb:
 		l.unreach(p, m)
-	case 1, 2, 6, 7:
-		// Reserved types count as errors (icmp_discard with error set).
-		s.ICMP.Inc(snmp.ICMPInErrors)
+	case wire.ICMPRedirect:
+		l.redirect(m)
 	}
+	// Every other type below 19 is icmp_discard: consumed, no error count.
 	p.Release()
 }
 
@@ -186,10 +199,25 @@ func (l *Layer) unreach(p *pkt.Buffer, m wire.ICMP) {
 		Type: m.Type(), Code: m.Code(), Info: info,
 		Offender: h.Src(), Quoted: q, IfIndex: p.IfIndex,
 		Errno: errno, Fatal: fatal, Stamp: p.Stamp,
+		IPHeader: h.HeaderBytes(), SpecDst: p.SpecDst, Truesize: pkt.Truesize(h.TotalLen()),
 	}
 	proto := q[9]
 	if pe := l.protos[proto].Load(); pe != nil {
 		pe.p.Error(e)
+	}
+}
+
+// icmpExtEcho is ICMP_EXT_ECHO, the RFC 8335 extended echo request.
+const icmpExtEcho = 42
+
+// redirect is icmp_redirect: the quoted header and 8 bytes of what
+// followed must be there (InErrors otherwise).
+// TODO(routing issue): act on redirects (ipv4_redirect) when
+// accept_redirects allows; until then they are only checked.
+func (l *Layer) redirect(m wire.ICMP) {
+	q := m.Payload()
+	if len(q) < wire.IPv4MinHeaderLen || len(q) < int(q[0]&0xf)*4+8 {
+		l.stats.ICMP.Inc(snmp.ICMPInErrors)
 	}
 }
 
@@ -241,7 +269,11 @@ func (l *Layer) sendReply(p, r *pkt.Buffer, typ uint8) {
 		r.Release()
 		return
 	}
-	l.countOut(typ)
+	// Linux 6.18 counts every icmp_reply as an echo reply: its ICMP
+	// socket is SOCK_RAW, for which __ip_make_skb counts the flow's
+	// fl4_icmp_type, which icmp_reply leaves at 0 (checked on the
+	// kernel: a timestamp reply moves OutEchoReps and OutType0).
+	l.countOut(wire.ICMPEchoReply)
 	_ = l.OutputRoute(r, &sp, &rt)
 }
 

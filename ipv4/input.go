@@ -141,7 +141,9 @@ func (l *Layer) isMember(p *pkt.Buffer) bool {
 }
 
 // inputError is ip_error: a packet that is neither ours nor forwarded.
+// ip_route_input_slow counted it under in_no_route on its way here.
 func (l *Layer) inputError(p *pkt.Buffer, res route.InputResult) {
+	l.stats.RtCache.Inc(snmp.RtInNoRoute)
 	d := l.dev(p.IfIndex)
 	if d == nil || !on(d.conf.forwarding) {
 		switch res.Err {
@@ -177,13 +179,14 @@ func (l *Layer) inputError(p *pkt.Buffer, res route.InputResult) {
 // dropped while accept_source_route is off, as Linux's default is.
 func (l *Layer) inputOptions(p *pkt.Buffer) bool {
 	h := wire.IPv4(p.Bytes())
-	if ptr, ok := checkOptions(h.Options()); !ok {
+	info, ptr, ok := checkOptions(h.Options())
+	if !ok {
 		l.stats.IP.Inc(snmp.IPInHdrErrors)
-		l.SendError(p, wire.ICMPParameterProb, 0, uint32(wire.IPv4MinHeaderLen+ptr)<<24)
+		l.SendError(p, wire.ICMPParameterProb, 0, uint32(ptr)<<24)
 		p.Release()
 		return false
 	}
-	if hasSourceRoute(h.Options()) && p.Flags&pkt.FlagLoopedBack == 0 {
+	if info.SRR != 0 && p.Flags&pkt.FlagLoopedBack == 0 {
 		p.Release()
 		return false
 	}
