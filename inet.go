@@ -16,6 +16,7 @@
 package inet
 
 import (
+	"github.com/seed96fbdc48/inet/socket"
 	"github.com/seed96fbdc48/inet/stack"
 )
 
@@ -40,3 +41,6 @@ func (s *Stack) Sysctl(name string) (string, error) { return s.Settings().Get(na
 // SetSysctl writes a setting with Linux's validation; a value Linux
 // refuses is refused with Linux's errno (EINVAL).
 func (s *Stack) SetSysctl(name, value string) error { return s.Settings().Set(name, value) }
+
+// Socket is a socket of a Stack: its methods are the socket system calls.
+type Socket = socket.Socket

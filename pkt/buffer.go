@@ -68,6 +68,9 @@ const (
 	FlagChecksumOK
 	// FlagRouterAlert marks an input packet carrying the Router Alert option.
 	FlagRouterAlert
+	// FlagNoPktInfo marks a packet queued to a socket while IP_PKTINFO was
+	// off: its IP_PKTINFO reports interface and local address 0.
+	FlagNoPktInfo
 )
 
 // Buffer is one packet. The zero value is an empty packet without storage;

@@ -171,6 +171,7 @@ type Flow struct {
 // OutputResult is the output route decision.
 type OutputResult struct {
 	Type    Type       // TypeUnicast, TypeLocal, TypeBroadcast or TypeMulticast
+	Dst     netip.Addr // the destination (0.0.0.0 becomes the local address it means)
 	IfIndex int        // output interface (the loopback for TypeLocal)
 	NextHop netip.Addr // the gateway, or the destination itself
 	Src     netip.Addr // the source address to use
@@ -324,7 +325,7 @@ func (s *snapshot) makeOutput(fl Flow, dev *Iface, src netip.Addr, r *Route, t T
 	if t == TypeUnspec {
 		t = TypeUnicast
 	}
-	out := OutputResult{Type: t, IfIndex: dev.Index, NextHop: fl.Dst, Src: src, MTU: dev.MTU, Route: r}
+	out := OutputResult{Type: t, Dst: fl.Dst, IfIndex: dev.Index, NextHop: fl.Dst, Src: src, MTU: dev.MTU, Route: r}
 	if r != nil {
 		if r.Gateway.IsValid() && t == TypeUnicast {
 			out.NextHop = r.Gateway

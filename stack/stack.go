@@ -15,7 +15,9 @@ import (
 	"github.com/seed96fbdc48/inet/pkt"
 	"github.com/seed96fbdc48/inet/route"
 	"github.com/seed96fbdc48/inet/snmp"
+	"github.com/seed96fbdc48/inet/socket"
 	"github.com/seed96fbdc48/inet/sysctl"
+	"github.com/seed96fbdc48/inet/udp"
 	"golang.org/x/sys/unix"
 )
 
@@ -29,6 +31,10 @@ type Options struct {
 	// Network, when set, carries the loopback interface, so that its
 	// WaitIdle covers traffic a stack sends itself.
 	Network *mem.Network
+	// Caps are the capabilities the stack's sockets have (binding ports
+	// below 1024, IP_TRANSPARENT, raw sockets ...). The zero value grants
+	// none, as for an unprivileged Linux process; socket.AllCaps is root.
+	Caps socket.Caps
 }
 
 // Stack is one IPv4 host or router.
@@ -39,6 +45,10 @@ type Stack struct {
 	stats *snmp.Stats
 	fib   *route.FIB
 	ip    *ipv4.Layer
+	env   *socket.Env
+	udp   *udp.Proto
+	tcp   func() *socket.Socket    // set when TCP is built in
+	raw   func(int) *socket.Socket // set when raw sockets are built in
 
 	mu     sync.Mutex
 	ifaces map[int]*Interface // guarded by mu
@@ -63,6 +73,9 @@ func New(o Options) *Stack {
 	}
 	s.ip = ipv4.New(ipv4.Config{Clock: s.clk, FIB: s.fib, Stats: s.stats, Settings: s.sys, Rand: s.rand})
 	s.ip.Register(2, igmpSink{s}) // until the multicast issue brings IGMP
+	s.env = &socket.Env{Clock: s.clk, Settings: s.sys, FIB: s.fib, Stats: s.stats, Rand: s.rand, Caps: o.Caps}
+	s.env.Init()
+	s.udp = udp.New(s.env, s.ip)
 	lo, err := s.AddInterface(loopback.New(o.Network), InterfaceOptions{Name: "lo"})
 	if err != nil {
 		panic(fmt.Sprintf("stack: loopback: %v", err))

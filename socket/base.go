@@ -1,0 +1,250 @@
+package socket
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Receive-side control message flags (Linux's IP_CMSG_* and SOCK_RCVTSTAMP
+// bits), in Options.cmsg.
+const (
+	CmsgPktInfo uint32 = 1 << iota
+	CmsgTTL
+	CmsgTOS
+	CmsgRecvOpts
+	CmsgRetOpts
+	CmsgOrigDstAddr
+	CmsgRecvFragsize
+	CmsgTimestamp   // SO_TIMESTAMP (struct timeval)
+	CmsgTimestampNS // SO_TIMESTAMPNS (struct timespec)
+	CmsgTimestampNew
+)
+
+// Linux's buffer minimums (SOCK_MIN_RCVBUF, SOCK_MIN_SNDBUF: one and two
+// TCP_SKB_MIN_TRUESIZE of 2048 + sizeof(struct sk_buff) rounded).
+const (
+	MinRcvBuf = 2304
+	MinSndBuf = 4608
+)
+
+// Shutdown bits (RCV_SHUTDOWN, SEND_SHUTDOWN).
+const (
+	ShutRcv  = 1
+	ShutSend = 2
+	ShutBoth = 3
+)
+
+// Options are a socket's SOL_SOCKET and SOL_IP settings. Fields read on the
+// data path are atomic; the rest are guarded by Base.Mu.
+type Options struct {
+	ReuseAddr   atomic.Bool
+	ReusePort   atomic.Bool
+	Broadcast   atomic.Bool
+	KeepAlive   atomic.Bool
+	OOBInline   atomic.Bool
+	NoCheck     atomic.Bool
+	DontRoute   atomic.Bool
+	RcvBuf      atomic.Int32 // bytes, as sk_rcvbuf (the doubled value)
+	SndBuf      atomic.Int32
+	RcvLowat    atomic.Int32
+	RcvTimeo    atomic.Int64 // nanoseconds, 0 = none
+	SndTimeo    atomic.Int64
+	Mark        atomic.Uint32
+	Priority    atomic.Uint32
+	BindDev     atomic.Int32 // SO_BINDTODEVICE interface index, 0 = none
+	LingerOn    atomic.Bool
+	LingerSec   atomic.Int32
+	SelectErrQ  atomic.Bool
+	BufLock     atomic.Uint32 // SOCK_SNDBUF_LOCK | SOCK_RCVBUF_LOCK (SO_BUF_LOCK)
+	cmsg        atomic.Uint32 // Cmsg* bits
+	TOS         atomic.Uint32
+	TTL         atomic.Int32 // -1: ip_default_ttl
+	MinTTL      atomic.Uint32
+	PMTUDisc    atomic.Int32 // IP_PMTUDISC_*
+	RecvErr     atomic.Bool
+	RecvErr4884 atomic.Bool
+	Freebind    atomic.Bool
+	Transparent atomic.Bool
+	HdrIncl     atomic.Bool
+	NoDefrag    atomic.Bool
+	BindNoPort  atomic.Bool
+	RouterAlert atomic.Bool
+	Checksum    atomic.Bool
+	UcIndex     atomic.Int32 // IP_UNICAST_IF
+	McTTL       atomic.Int32
+	McLoop      atomic.Bool
+	McAll       atomic.Bool
+	McIndex     atomic.Int32
+	McAddr      atomic.Uint32 // IP_MULTICAST_IF address, network order bytes as uint32
+	IPOptions   atomic.Pointer[[]byte] // IP_OPTIONS as set (nil = none)
+	LocalPortRange atomic.Uint32 // IP_LOCAL_PORT_RANGE (hi<<16 | lo), 0 = none
+}
+
+// Cmsg returns the receive control-message flags.
+func (o *Options) Cmsg() uint32 { return o.cmsg.Load() }
+
+func (o *Options) setCmsg(bit uint32, on bool) {
+	for {
+		old := o.cmsg.Load()
+		n := old &^ bit
+		if on {
+			n |= bit
+		}
+		if o.cmsg.CompareAndSwap(old, n) {
+			return
+		}
+	}
+}
+
+// Base is the protocol-independent part of a socket (Linux's struct sock and
+// inet_sock fields that every protocol shares).
+type Base struct {
+	Env      *Env
+	Family   int
+	Type     int
+	Protocol int
+
+	// Mu is the socket lock (lock_sock): it serialises calls that change
+	// the socket's protocol state.
+	Mu sync.Mutex
+
+	Opts Options
+
+	// Rcv is the queue of received datagrams (datagram protocols).
+	Rcv RecvQueue
+	// Err is the IP_RECVERR error queue.
+	Err ErrQueue
+
+	// Wq is woken on every readiness change.
+	Wq WaitQueue
+
+	soErr    atomic.Int32 // sk_err: pending error for the next call and SO_ERROR
+	shutdown atomic.Uint32
+	closed   atomic.Bool
+	nonblock atomic.Bool
+	stamp    atomic.Int64 // receive time of the last packet read (SIOCGSTAMP)
+	rmem     *rmemCounter // sk_rmem_alloc: set by Init before any use
+	rdl, wdl deadline
+}
+
+// Init prepares a new socket's state with Linux's defaults.
+func (b *Base) Init(env *Env, family, typ, proto int) {
+	b.Env = env
+	b.Family, b.Type, b.Protocol = family, typ, proto
+	b.Opts.RcvBuf.Store(int32(env.rmemDefault.Int()))
+	b.Opts.SndBuf.Store(int32(env.wmemDefault.Int()))
+	b.Opts.RcvLowat.Store(1)
+	b.Opts.TTL.Store(-1)
+	b.Opts.McTTL.Store(1)
+	b.Opts.McLoop.Store(true)
+	b.Opts.McAll.Store(true)
+	b.Opts.PMTUDisc.Store(unix.IP_PMTUDISC_WANT)
+	if env.Settings.MustVar("net.ipv4.ip_no_pmtu_disc").Int() != 0 {
+		b.Opts.PMTUDisc.Store(unix.IP_PMTUDISC_DONT)
+	}
+	b.rmem = new(rmemCounter)
+	b.Rcv.init(b)
+	b.Err.init(b)
+}
+
+// SetError records a pending error (sk_err) and wakes pollers (POLLERR).
+func (b *Base) SetError(e unix.Errno) {
+	b.soErr.Store(int32(e))
+	b.Wq.Notify(EventErr)
+}
+
+// TakeError returns and clears the pending error (sock_error).
+func (b *Base) TakeError() unix.Errno { return unix.Errno(b.soErr.Swap(0)) }
+
+// PendingError returns the pending error without clearing it.
+func (b *Base) PendingError() unix.Errno { return unix.Errno(b.soErr.Load()) }
+
+// ShutdownBits returns the shutdown bits.
+func (b *Base) ShutdownBits() uint32 { return b.shutdown.Load() }
+
+// AddShutdown sets shutdown bits and wakes everyone.
+func (b *Base) AddShutdown(how uint32) {
+	for {
+		old := b.shutdown.Load()
+		if b.shutdown.CompareAndSwap(old, old|how) {
+			break
+		}
+	}
+	b.Wq.Notify(EventIn | EventOut | EventHup | EventRdHup | eventWake)
+}
+
+// Closed reports whether Close was called.
+func (b *Base) Closed() bool { return b.closed.Load() }
+
+// Nonblocking reports O_NONBLOCK.
+func (b *Base) Nonblocking() bool { return b.nonblock.Load() }
+
+// RcvTimeo returns SO_RCVTIMEO.
+func (b *Base) RcvTimeo() time.Duration { return time.Duration(b.Opts.RcvTimeo.Load()) }
+
+// SndTimeo returns SO_SNDTIMEO.
+func (b *Base) SndTimeo() time.Duration { return time.Duration(b.Opts.SndTimeo.Load()) }
+
+// TTL returns the unicast TTL to send with (IP_TTL or ip_default_ttl).
+func (b *Base) TTL() uint8 {
+	if t := b.Opts.TTL.Load(); t > 0 {
+		return uint8(t)
+	}
+	return uint8(b.Env.DefaultTTL())
+}
+
+// Wait blocks the calling goroutine until the socket reports one of mask,
+// the timeout or a deadline expires, or the socket closes. ready is
+// evaluated under no lock by the caller's loop; Wait only sleeps once. It
+// returns nil when woken, EAGAIN on the relative timeout, ErrDeadline on
+// the Go deadline, EBADF when the socket closed.
+func (b *Base) wait(mask Events, check func() bool, timeout time.Duration, start time.Time, dl *deadline) error {
+	w := getWaiter(mask)
+	b.Wq.Add(w)
+	defer func() {
+		b.Wq.Remove(w)
+		putWaiter(w)
+	}()
+	if b.closed.Load() {
+		return unix.EBADF
+	}
+	if check() {
+		return nil
+	}
+	err := sleep(b.Env.Clock, w, timeout, start, dl)
+	if b.closed.Load() {
+		return unix.EBADF
+	}
+	return err
+}
+
+// WaitRead blocks until check reports true or a receive timeout or
+// deadline passes. Call it without holding Mu; check is called after the
+// waiter is registered, so a wake-up between the caller's test and the
+// sleep is never lost.
+func (b *Base) WaitRead(check func() bool, start time.Time) error {
+	return b.wait(Readable|EventErr|EventHup|EventRdHup, check, b.RcvTimeo(), start, &b.rdl)
+}
+
+// WaitWrite is WaitRead for sending (SO_SNDTIMEO, the write deadline).
+func (b *Base) WaitWrite(check func() bool, start time.Time) error {
+	return b.wait(Writable|EventErr|EventHup, check, b.SndTimeo(), start, &b.wdl)
+}
+
+// SetReadDeadline sets the Go read deadline and wakes blocked readers.
+func (b *Base) SetReadDeadline(t time.Time) {
+	b.rdl.set(t)
+	b.Wq.Notify(eventWake)
+}
+
+// SetWriteDeadline sets the Go write deadline and wakes blocked writers.
+func (b *Base) SetWriteDeadline(t time.Time) {
+	b.wdl.set(t)
+	b.Wq.Notify(eventWake)
+}
+
+// Now returns the stack clock's time.
+func (b *Base) Now() time.Time { return b.Env.Clock.Now() }

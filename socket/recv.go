@@ -1,0 +1,161 @@
+package socket
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/seed96fbdc48/inet/pkt"
+	"github.com/seed96fbdc48/inet/wire"
+	"golang.org/x/sys/unix"
+)
+
+// PutRecvCmsgs writes the control messages recvmsg returns with a received
+// packet p (network header recorded) into m.Control, in Linux's order:
+// the timestamp (sock_recv_cmsgs), then IP_PKTINFO, IP_TTL, IP_TOS,
+// IP_RECVOPTS, IP_RETOPTS and IP_ORIGDSTADDR (ip_cmsg_recv_offset). dstPort
+// is the transport destination port for IP_ORIGDSTADDR. It records the
+// packet's time for SIOCGSTAMP and sets MSG_CTRUNC when the buffer is short.
+func (b *Base) PutRecvCmsgs(m *Msg, p *pkt.Buffer, dstPort uint16) {
+	w := cmsgWriter{buf: m.Control}
+	b.putStamp(&w, p.Stamp)
+	b.putIPCmsgs(&w, p, dstPort)
+	m.ControlLen = w.n
+	if w.trunc {
+		m.OutFlags |= unix.MSG_CTRUNC
+	}
+}
+
+// putStamp is sock_recv_timestamp.
+func (b *Base) putStamp(w *cmsgWriter, stamp int64) {
+	if stamp == 0 {
+		stamp = b.Env.Clock.Now().UnixNano()
+	}
+	b.stamp.Store(stamp)
+	f := b.Opts.Cmsg()
+	if f&CmsgTimestamp == 0 {
+		return
+	}
+	t := time.Unix(0, stamp)
+	switch {
+	case f&CmsgTimestampNS != 0:
+		ts := timespecBytes(t)
+		typ := soTimestampNSOld
+		if f&CmsgTimestampNew != 0 {
+			typ = soTimestampNSNew
+		}
+		w.put(unix.SOL_SOCKET, typ, ts[:])
+	default:
+		tv := timevalBytes(t)
+		typ := soTimestampOld
+		if f&CmsgTimestampNew != 0 {
+			typ = soTimestampNew
+		}
+		w.put(unix.SOL_SOCKET, typ, tv[:])
+	}
+}
+
+// putIPCmsgs is ip_cmsg_recv_offset for the IP-level messages.
+func (b *Base) putIPCmsgs(w *cmsgWriter, p *pkt.Buffer, dstPort uint16) {
+	f := b.Opts.Cmsg()
+	if f&(CmsgPktInfo|CmsgTTL|CmsgTOS|CmsgRecvOpts|CmsgRetOpts|CmsgOrigDstAddr) == 0 {
+		return
+	}
+	h := wire.IPv4(p.NetworkHeader())
+	if len(h) < wire.IPv4MinHeaderLen {
+		return
+	}
+	if f&CmsgPktInfo != 0 {
+		pi := PktInfo{IfIndex: p.IfIndex, SpecDst: p.SpecDst, Addr: h.Dst()}
+		if p.Flags&pkt.FlagNoPktInfo != 0 {
+			// IP_PKTINFO was off when the packet was queued
+			// (ipv4_pktinfo_prepare): interface and local address 0.
+			pi.IfIndex, pi.SpecDst = 0, netip.Addr{}
+		}
+		bb := pi.bytes()
+		w.put(unix.SOL_IP, unix.IP_PKTINFO, bb[:])
+	}
+	if f&CmsgTTL != 0 {
+		w.putInt(unix.SOL_IP, unix.IP_TTL, int32(h.TTL()))
+	}
+	if f&CmsgTOS != 0 {
+		w.put(unix.SOL_IP, unix.IP_TOS, []byte{h.TOS()})
+	}
+	opts := h.Options()
+	if f&CmsgRecvOpts != 0 && len(opts) > 0 {
+		w.put(unix.SOL_IP, unix.IP_RECVOPTS, opts)
+	}
+	// IP_RETOPTS (the reversed options, ip_options_echo) arrives with IP
+	// option processing.
+	if f&CmsgOrigDstAddr != 0 {
+		var sa [SockaddrInLen]byte
+		PutSockaddr(sa[:], netip.AddrPortFrom(h.Dst(), dstPort))
+		w.put(unix.SOL_IP, unix.IP_ORIGDSTADDR, sa[:])
+	}
+}
+
+// RecvError is ip_recv_error: recvmsg(MSG_ERRQUEUE). It dequeues one
+// error, copies its payload (MSG_TRUNC when longer than the buffer), returns
+// the address it concerns as msg_name, and the IP_RECVERR control message
+// (preceded, for ICMP errors, by the ICMP packet's own IP control messages).
+// EAGAIN when the queue is empty.
+func (b *Base) RecvError(m *Msg) (int, error) {
+	e := b.Err.Dequeue()
+	if e == nil {
+		return 0, unix.EAGAIN
+	}
+	n := copy(m.Buf, e.Payload)
+	if len(e.Payload) > len(m.Buf) {
+		m.OutFlags |= unix.MSG_TRUNC
+	}
+	w := cmsgWriter{buf: m.Control}
+	b.putStamp(&w, e.Stamp)
+	if e.HasAddr {
+		m.Addr, m.HasAddr = e.Addr, true
+	}
+	if e.Origin == OriginICMP && len(e.IPHeader) >= wire.IPv4MinHeaderLen {
+		p := pkt.From(e.IPHeader)
+		p.SetNetworkHeader()
+		p.IfIndex, p.SpecDst = e.IfIndex, e.SpecDst
+		b.putIPCmsgs(&w, p, 0)
+		p.Release()
+	}
+	eb := e.bytes()
+	w.put(unix.SOL_IP, unix.IP_RECVERR, eb[:])
+	m.ControlLen = w.n
+	if w.trunc {
+		m.OutFlags |= unix.MSG_CTRUNC
+	}
+	m.OutFlags |= unix.MSG_ERRQUEUE
+	return n, nil
+}
+
+// QueueICMPError is ip_icmp_error: with IP_RECVERR on, queue an ICMP error
+// about a datagram this socket sent; dst is the quoted destination, payload
+// the quoted bytes after the transport header. It reports whether the
+// error was queued.
+func (b *Base) QueueICMPError(errno unix.Errno, typ, code uint8, info uint32, offender netip.Addr,
+	dst netip.AddrPort, payload, icmpIPHeader []byte, ifindex int, specDst netip.Addr, stamp int64, truesize int) bool {
+	e := &ExtendedErr{
+		Errno: uint32(errno), Origin: OriginICMP, Type: typ, Code: code, Info: info,
+		Addr: dst, HasAddr: true, Offender: offender,
+		Payload:  append([]byte(nil), payload...),
+		IPHeader: append([]byte(nil), icmpIPHeader...),
+		IfIndex:  ifindex, SpecDst: specDst, Stamp: stamp,
+	}
+	return b.Err.Enqueue(e, truesize)
+}
+
+// LocalError is ip_local_error: with IP_RECVERR on, queue a locally
+// detected error (EMSGSIZE with the MTU as info) about a datagram to dst.
+func (b *Base) LocalError(errno unix.Errno, dst netip.AddrPort, info uint32) {
+	if !b.Opts.RecvErr.Load() {
+		return
+	}
+	e := &ExtendedErr{
+		Errno: uint32(errno), Origin: OriginLocal, Info: info,
+		Addr: dst, HasAddr: true, Stamp: b.Env.Clock.Now().UnixNano(),
+	}
+	// An skb of one IPv4 header: alloc_skb(20) charges as pkt.Truesize(0)
+	// minus the link reserve; close enough to Linux's 768-byte charge.
+	b.Err.Enqueue(e, 768)
+}

@@ -1,0 +1,279 @@
+package socket
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/seed96fbdc48/inet/route"
+	"golang.org/x/sys/unix"
+)
+
+// Socket is one socket, the object a file descriptor names: its methods
+// are the socket system calls, checked as Linux's net/socket.c and
+// net/ipv4/af_inet.c check them before the protocol is asked.
+type Socket struct {
+	p Proto
+	b *Base
+}
+
+// New wraps a protocol's socket.
+func New(p Proto) *Socket { return &Socket{p: p, b: p.Core()} }
+
+// Proto returns the protocol side (for the protocol packages' own tests).
+func (s *Socket) Proto() Proto { return s.p }
+
+// Base returns the generic state.
+func (s *Socket) Base() *Base { return s.b }
+
+// Type returns SOCK_DGRAM, SOCK_STREAM or SOCK_RAW.
+func (s *Socket) Type() int { return s.b.Type }
+
+// Protocol returns the protocol number.
+func (s *Socket) Protocol() int { return s.b.Protocol }
+
+func (s *Socket) closed() bool { return s.b.closed.Load() }
+
+// SetNonblock sets O_NONBLOCK (SOCK_NONBLOCK, fcntl F_SETFL).
+func (s *Socket) SetNonblock(on bool) { s.b.nonblock.Store(on) }
+
+// Nonblocking reports O_NONBLOCK.
+func (s *Socket) Nonblocking() bool { return s.b.nonblock.Load() }
+
+// Bind is bind(2) with a raw struct sockaddr (inet_bind): shorter than
+// sockaddr_in is EINVAL; a family other than AF_INET is EAFNOSUPPORT, except
+// AF_UNSPEC with INADDR_ANY, accepted for compatibility.
+func (s *Socket) Bind(sa []byte) error {
+	if s.closed() {
+		return unix.EBADF
+	}
+	a, err := ParseSockaddr(sa)
+	if err != nil {
+		return err
+	}
+	if a.Family != unix.AF_INET {
+		if a.Family != unix.AF_UNSPEC || a.Addr.Addr() != anyAddr {
+			return unix.EAFNOSUPPORT
+		}
+	}
+	return s.p.Bind(a)
+}
+
+// BindAddr binds to an IPv4 address and port.
+func (s *Socket) BindAddr(ap netip.AddrPort) error { return s.Bind(SockaddrBytes(ap)) }
+
+// Connect is connect(2) with a raw struct sockaddr: shorter than the
+// family field is EINVAL; AF_UNSPEC dissolves a datagram socket's
+// association; otherwise the protocol checks the rest.
+func (s *Socket) Connect(sa []byte) error {
+	if s.closed() {
+		return unix.EBADF
+	}
+	fam, ok := SockaddrFamily(sa)
+	if !ok {
+		return unix.EINVAL
+	}
+	if fam == unix.AF_UNSPEC {
+		return s.p.Disconnect()
+	}
+	if len(sa) < SockaddrInLen {
+		return unix.EINVAL
+	}
+	a, _ := ParseSockaddr(sa)
+	return s.connect(a)
+}
+
+func (s *Socket) connect(a Sockaddr) error {
+	if a.Family != unix.AF_INET {
+		return unix.EAFNOSUPPORT
+	}
+	return s.p.Connect(a)
+}
+
+// ConnectAddr connects to an IPv4 address and port.
+func (s *Socket) ConnectAddr(ap netip.AddrPort) error { return s.Connect(SockaddrBytes(ap)) }
+
+// Disconnect is connect(2) with AF_UNSPEC.
+func (s *Socket) Disconnect() error {
+	if s.closed() {
+		return unix.EBADF
+	}
+	return s.p.Disconnect()
+}
+
+// Listen is listen(2).
+func (s *Socket) Listen(backlog int) error {
+	if s.closed() {
+		return unix.EBADF
+	}
+	return s.p.Listen(backlog)
+}
+
+// Accept is accept4(2); flags may hold SOCK_NONBLOCK and SOCK_CLOEXEC
+// (anything else is EINVAL).
+func (s *Socket) Accept(flags int) (*Socket, netip.AddrPort, error) {
+	if s.closed() {
+		return nil, netip.AddrPort{}, unix.EBADF
+	}
+	if flags&^(unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC) != 0 {
+		return nil, netip.AddrPort{}, unix.EINVAL
+	}
+	return s.p.Accept(flags)
+}
+
+// maxSockaddr is sizeof(struct sockaddr_storage): longer names are EINVAL
+// (move_addr_to_kernel).
+const maxSockaddr = 128
+
+// SendMsg is sendmsg(2).
+func (s *Socket) SendMsg(m *Msg) (int, error) {
+	if s.closed() {
+		return 0, unix.EBADF
+	}
+	if len(m.Name) > maxSockaddr {
+		return 0, unix.EINVAL
+	}
+	if m.Name == nil && m.Addr.IsValid() {
+		m.Name = SockaddrBytes(m.Addr)
+	}
+	return s.p.SendMsg(m)
+}
+
+// RecvMsg is recvmsg(2).
+func (s *Socket) RecvMsg(m *Msg) (int, error) {
+	if s.closed() {
+		return 0, unix.EBADF
+	}
+	m.OutFlags, m.ControlLen, m.HasAddr = 0, 0, false
+	return s.p.RecvMsg(m)
+}
+
+// Send is send(2).
+func (s *Socket) Send(b []byte, flags int) (int, error) {
+	return s.SendMsg(&Msg{Buf: b, Flags: flags})
+}
+
+// SendTo is sendto(2) to an IPv4 address and port.
+func (s *Socket) SendTo(b []byte, flags int, to netip.AddrPort) (int, error) {
+	return s.SendMsg(&Msg{Buf: b, Flags: flags, Name: SockaddrBytes(to)})
+}
+
+// Recv is recv(2).
+func (s *Socket) Recv(b []byte, flags int) (int, error) {
+	return s.RecvMsg(&Msg{Buf: b, Flags: flags})
+}
+
+// RecvFrom is recvfrom(2); from is the zero AddrPort when the protocol
+// reported no address.
+func (s *Socket) RecvFrom(b []byte, flags int) (int, netip.AddrPort, error) {
+	m := Msg{Buf: b, Flags: flags}
+	n, err := s.RecvMsg(&m)
+	return n, m.Addr, err
+}
+
+// Shutdown is shutdown(2): how must be SHUT_RD, SHUT_WR or SHUT_RDWR.
+func (s *Socket) Shutdown(how int) error {
+	if s.closed() {
+		return unix.EBADF
+	}
+	if how < unix.SHUT_RD || how > unix.SHUT_RDWR {
+		return unix.EINVAL
+	}
+	return s.p.Shutdown(how)
+}
+
+// Close is close(2). Later calls fail with EBADF; blocked calls wake.
+func (s *Socket) Close() error {
+	if s.b.closed.Swap(true) {
+		return unix.EBADF
+	}
+	err := s.p.Close()
+	s.b.Wq.Notify(eventWake | EventHup)
+	return err
+}
+
+// GetSockName is getsockname(2).
+func (s *Socket) GetSockName() (netip.AddrPort, error) {
+	if s.closed() {
+		return netip.AddrPort{}, unix.EBADF
+	}
+	return s.p.LocalAddr(), nil
+}
+
+// GetPeerName is getpeername(2): ENOTCONN without a peer.
+func (s *Socket) GetPeerName() (netip.AddrPort, error) {
+	if s.closed() {
+		return netip.AddrPort{}, unix.EBADF
+	}
+	a, ok := s.p.RemoteAddr()
+	if !ok {
+		return netip.AddrPort{}, unix.ENOTCONN
+	}
+	return a, nil
+}
+
+// Poll returns the socket's readiness, as poll(2) would report it for
+// events (POLLERR, POLLHUP and POLLNVAL are always reported).
+func (s *Socket) Poll(events Events) Events {
+	if s.closed() {
+		return EventNval
+	}
+	return s.p.Poll() & (events | always)
+}
+
+// Ioctl handles the socket ioctls: FIONREAD/SIOCINQ, SIOCOUTQ (the
+// protocol's), SIOCGSTAMP and SIOCGSTAMPNS (ENOENT before a packet was
+// read), FIONBIO (arg: non-zero sets O_NONBLOCK).
+func (s *Socket) Ioctl(req uint, arg int) (int, error) {
+	if s.closed() {
+		return 0, unix.EBADF
+	}
+	switch req {
+	case FIONBIO:
+		s.SetNonblock(arg != 0)
+		return 0, nil
+	}
+	return s.p.Ioctl(req)
+}
+
+// Stamp is SIOCGSTAMP: the receive time of the last packet read; ENOENT if
+// none was.
+func (s *Socket) Stamp() (time.Time, error) {
+	if s.closed() {
+		return time.Time{}, unix.EBADF
+	}
+	n := s.b.stamp.Load()
+	if n == 0 {
+		return time.Time{}, unix.ENOENT
+	}
+	return time.Unix(0, n), nil
+}
+
+// SetDeadline sets the Go read and write deadlines (zero: none).
+func (s *Socket) SetDeadline(t time.Time) {
+	s.b.SetReadDeadline(t)
+	s.b.SetWriteDeadline(t)
+}
+
+// SetReadDeadline sets the Go read deadline.
+func (s *Socket) SetReadDeadline(t time.Time) { s.b.SetReadDeadline(t) }
+
+// SetWriteDeadline sets the Go write deadline.
+func (s *Socket) SetWriteDeadline(t time.Time) { s.b.SetWriteDeadline(t) }
+
+// BindCheck applies the checks __inet_bind makes before the port is
+// claimed: the address must be local, a broadcast or multicast address or
+// INADDR_ANY, unless IP_FREEBIND, IP_TRANSPARENT or ip_nonlocal_bind allow
+// any (EADDRNOTAVAIL); a port below ip_unprivileged_port_start needs
+// CapNetBindService (EACCES). It returns the address type.
+func (b *Base) BindCheck(sa Sockaddr) (route.Type, error) {
+	a := sa.Addr.Addr()
+	t := b.Env.AddrType(a)
+	nonlocal := b.Env.NonlocalBind() || b.Opts.Freebind.Load() || b.Opts.Transparent.Load()
+	if !nonlocal && a != anyAddr && t != route.TypeLocal && t != route.TypeMulticast && t != route.TypeBroadcast {
+		return t, unix.EADDRNOTAVAIL
+	}
+	if p := int(sa.Addr.Port()); p != 0 && b.Env.PortNeedsCap(p) && !b.Env.Capable(CapNetBindService) {
+		return t, unix.EACCES
+	}
+	return t, nil
+}

@@ -1,0 +1,183 @@
+package udp
+
+import (
+	"net/netip"
+
+	"github.com/seed96fbdc48/inet/pkt"
+	"github.com/seed96fbdc48/inet/snmp"
+	"github.com/seed96fbdc48/inet/socket"
+	"github.com/seed96fbdc48/inet/wire"
+	"golang.org/x/sys/unix"
+)
+
+// RecvMsg is udp_recvmsg: MSG_ERRQUEUE reads the error queue; otherwise a
+// pending error is returned first, then the first datagram (checked now,
+// as Linux checks UDP checksums when the application reads), with its
+// source as msg_name and the control messages asked for; MSG_TRUNC in
+// flags returns the datagram's real length.
+func (s *sock) RecvMsg(m *socket.Msg) (int, error) {
+	if m.Flags&unix.MSG_ERRQUEUE != 0 {
+		return s.RecvError(m)
+	}
+	if m.Flags&unix.MSG_OOB != 0 {
+		return 0, unix.EOPNOTSUPP
+	}
+	peek := m.Flags&unix.MSG_PEEK != 0
+	nonblock := m.Flags&unix.MSG_DONTWAIT != 0 || s.Nonblocking()
+	start := s.Now()
+	for {
+		if e := s.TakeError(); e != 0 {
+			return 0, e
+		}
+		if n, ok := s.tryRecv(m, peek); ok {
+			return n, nil
+		}
+		if nonblock {
+			return 0, unix.EAGAIN
+		}
+		if s.ShutdownBits()&socket.ShutRcv != 0 {
+			return 0, nil
+		}
+		err := s.WaitRead(func() bool {
+			return s.Rcv.Len() > 0 || s.PendingError() != 0 || s.ShutdownBits()&socket.ShutRcv != 0
+		}, start)
+		if err != nil {
+			return 0, err
+		}
+	}
+}
+
+// tryRecv reads the first good datagram, if any, dropping bad ones.
+func (s *sock) tryRecv(m *socket.Msg, peek bool) (int, bool) {
+	s.readMu.Lock()
+	defer s.readMu.Unlock()
+	for {
+		var p *pkt.Buffer
+		if peek {
+			p = s.Rcv.Peek()
+		} else {
+			p = s.Rcv.Dequeue()
+		}
+		if p == nil {
+			return 0, false
+		}
+		if !s.checksumOK(p) {
+			// csum_copy_err: the bad datagram goes, counted, and the
+			// next one is tried.
+			if peek {
+				p = s.Rcv.Dequeue()
+			}
+			s.p.stats.UDP.Inc(snmp.UDPInCsumErrors)
+			s.p.stats.UDP.Inc(snmp.UDPInErrors)
+			p.Release()
+			continue
+		}
+		u := wire.UDP(p.TransportHeader())
+		ulen := u.Length() - wire.UDPHeaderLen
+		copied := copy(m.Buf, u[wire.UDPHeaderLen:u.Length()])
+		if copied < ulen {
+			m.OutFlags |= unix.MSG_TRUNC
+		}
+		if !peek {
+			s.p.stats.UDP.Inc(snmp.UDPInDatagrams)
+		}
+		s.PutRecvCmsgs(m, p, u.DstPort())
+		ip := wire.IPv4(p.NetworkHeader())
+		m.Addr, m.HasAddr = netip.AddrPortFrom(ip.Src(), u.SrcPort()), true
+		if !peek {
+			p.Release()
+		}
+		if m.Flags&unix.MSG_TRUNC != 0 {
+			return ulen, true
+		}
+		return copied, true
+	}
+}
+
+// checksumOK verifies a queued datagram's checksum once (zero means none
+// was sent, and is accepted).
+func (s *sock) checksumOK(p *pkt.Buffer) bool {
+	if p.Flags&pkt.FlagChecksumOK != 0 {
+		return true
+	}
+	u := wire.UDP(p.TransportHeader())
+	if u.Checksum() == 0 {
+		p.Flags |= pkt.FlagChecksumOK
+		return true
+	}
+	ip := wire.IPv4(p.NetworkHeader())
+	if wire.Sum(u.Datagram(), wire.PseudoHeaderSum(ip.Src(), ip.Dst(), unix.IPPROTO_UDP, u.Length())) != 0xffff {
+		return false
+	}
+	p.Flags |= pkt.FlagChecksumOK
+	return true
+}
+
+// firstPacketLength is first_packet_length: the payload length of the first
+// datagram with a good checksum, dropping bad ones on the way; -1 if none.
+func (s *sock) firstPacketLength() int {
+	s.readMu.Lock()
+	defer s.readMu.Unlock()
+	for {
+		p := s.Rcv.Peek()
+		if p == nil {
+			return -1
+		}
+		if s.checksumOK(p) {
+			return wire.UDP(p.TransportHeader()).Length() - wire.UDPHeaderLen
+		}
+		s.Rcv.Dequeue()
+		s.p.stats.UDP.Inc(snmp.UDPInCsumErrors)
+		s.p.stats.UDP.Inc(snmp.UDPInErrors)
+		p.Release()
+	}
+}
+
+// Poll is udp_poll over datagram_poll.
+func (s *sock) Poll() socket.Events {
+	var ev socket.Events
+	if s.PendingError() != 0 || s.Err.Len() > 0 {
+		ev |= socket.EventErr
+		if s.Opts.SelectErrQ.Load() {
+			ev |= socket.EventPri
+		}
+	}
+	sh := s.ShutdownBits()
+	if sh&socket.ShutRcv != 0 {
+		ev |= socket.EventRdHup | socket.Readable
+	}
+	if sh == socket.ShutBoth {
+		ev |= socket.EventHup
+	}
+	if s.Rcv.Len() > 0 {
+		ev |= socket.Readable
+		// Check for false positives due to checksum errors.
+		if !s.Nonblocking() && sh&socket.ShutRcv == 0 && s.firstPacketLength() == -1 {
+			ev &^= socket.Readable
+		}
+	}
+	ev |= socket.Writable
+	return ev
+}
+
+// Ioctl is udp_ioctl: SIOCINQ is the first datagram's length, SIOCOUTQ the
+// bytes not yet sent (always 0: inet hands datagrams to the link at once).
+func (s *sock) Ioctl(req uint) (int, error) {
+	switch req {
+	case socket.SIOCINQ:
+		return max(s.firstPacketLength(), 0), nil
+	case socket.SIOCOUTQ:
+		return 0, nil
+	}
+	return 0, unix.ENOTTY
+}
+
+// MTU is IP_MTU: the connected route's MTU.
+func (s *sock) MTU() (int, bool) {
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
+	if s.rt == nil {
+		return 0, false
+	}
+	return s.rt.MTU, true
+}

@@ -1,0 +1,47 @@
+package udp
+
+import (
+	"net/netip"
+	"sync"
+	"sync/atomic"
+
+	"github.com/seed96fbdc48/inet/route"
+	"github.com/seed96fbdc48/inet/socket"
+)
+
+// sock is a UDP socket.
+type sock struct {
+	socket.Base
+	socket.Unsupported
+	p *Proto
+
+	// Table state: written with both s.Mu and p.mu held, read under
+	// either.
+	local     netip.AddrPort // rcv_saddr and local port (inet_num)
+	bound     bool           // hashed with a port
+	connected bool           // TCP_ESTABLISHED: a peer is set
+	remote    netip.AddrPort // inet_daddr, inet_dport
+	group     *reuseGroup
+
+	// Guarded by s.Mu.
+	saddr    netip.Addr          // inet_saddr: source for sending (0 for a broadcast bind)
+	lockAddr bool                // SOCK_BINDADDR_LOCK
+	lockPort bool                // SOCK_BINDPORT_LOCK
+	rt       *route.OutputResult // the connected route (sk_dst)
+
+	id atomic.Uint32 // inet_id, for a connected socket's IP identifiers
+
+	readMu sync.Mutex // serialises readers of the receive queue (a peeked packet stays valid)
+
+	// SOL_UDP options: stored and reported; corking, GSO and GRO are not
+	// implemented yet.
+	cork  atomic.Bool
+	encap atomic.Int32
+	gso   atomic.Int32
+	gro   atomic.Bool
+}
+
+var _ socket.Proto = (*sock)(nil)
+
+// Core returns the generic state.
+func (s *sock) Core() *socket.Base { return &s.Base }
