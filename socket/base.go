@@ -40,47 +40,47 @@ const (
 // Options are a socket's SOL_SOCKET and SOL_IP settings. Fields read on the
 // data path are atomic; the rest are guarded by Base.Mu.
 type Options struct {
-	ReuseAddr   atomic.Bool
-	ReusePort   atomic.Bool
-	Broadcast   atomic.Bool
-	KeepAlive   atomic.Bool
-	OOBInline   atomic.Bool
-	NoCheck     atomic.Bool
-	DontRoute   atomic.Bool
-	RcvBuf      atomic.Int32 // bytes, as sk_rcvbuf (the doubled value)
-	SndBuf      atomic.Int32
-	RcvLowat    atomic.Int32
-	RcvTimeo    atomic.Int64 // nanoseconds, 0 = none
-	SndTimeo    atomic.Int64
-	Mark        atomic.Uint32
-	Priority    atomic.Uint32
-	BindDev     atomic.Int32 // SO_BINDTODEVICE interface index, 0 = none
-	LingerOn    atomic.Bool
-	LingerSec   atomic.Int32
-	SelectErrQ  atomic.Bool
-	BufLock     atomic.Uint32 // SOCK_SNDBUF_LOCK | SOCK_RCVBUF_LOCK (SO_BUF_LOCK)
-	cmsg        atomic.Uint32 // Cmsg* bits
-	TOS         atomic.Uint32
-	TTL         atomic.Int32 // -1: ip_default_ttl
-	MinTTL      atomic.Uint32
-	PMTUDisc    atomic.Int32 // IP_PMTUDISC_*
-	RecvErr     atomic.Bool
-	RecvErr4884 atomic.Bool
-	Freebind    atomic.Bool
-	Transparent atomic.Bool
-	HdrIncl     atomic.Bool
-	NoDefrag    atomic.Bool
-	BindNoPort  atomic.Bool
-	RouterAlert atomic.Bool
-	Checksum    atomic.Bool
-	UcIndex     atomic.Int32 // IP_UNICAST_IF
-	McTTL       atomic.Int32
-	McLoop      atomic.Bool
-	McAll       atomic.Bool
-	McIndex     atomic.Int32
-	McAddr      atomic.Uint32 // IP_MULTICAST_IF address, network order bytes as uint32
-	IPOptions   atomic.Pointer[[]byte] // IP_OPTIONS as set (nil = none)
-	LocalPortRange atomic.Uint32 // IP_LOCAL_PORT_RANGE (hi<<16 | lo), 0 = none
+	ReuseAddr      atomic.Bool
+	ReusePort      atomic.Bool
+	Broadcast      atomic.Bool
+	KeepAlive      atomic.Bool
+	OOBInline      atomic.Bool
+	NoCheck        atomic.Bool
+	DontRoute      atomic.Bool
+	RcvBuf         atomic.Int32 // bytes, as sk_rcvbuf (the doubled value)
+	SndBuf         atomic.Int32
+	RcvLowat       atomic.Int32
+	RcvTimeo       atomic.Int64 // nanoseconds, 0 = none
+	SndTimeo       atomic.Int64
+	Mark           atomic.Uint32
+	Priority       atomic.Uint32
+	BindDev        atomic.Int32 // SO_BINDTODEVICE interface index, 0 = none
+	LingerOn       atomic.Bool
+	LingerSec      atomic.Int32
+	SelectErrQ     atomic.Bool
+	BufLock        atomic.Uint32 // SOCK_SNDBUF_LOCK | SOCK_RCVBUF_LOCK (SO_BUF_LOCK)
+	cmsg           atomic.Uint32 // Cmsg* bits
+	TOS            atomic.Uint32
+	TTL            atomic.Int32 // -1: ip_default_ttl
+	MinTTL         atomic.Uint32
+	PMTUDisc       atomic.Int32 // IP_PMTUDISC_*
+	RecvErr        atomic.Bool
+	RecvErr4884    atomic.Bool
+	Freebind       atomic.Bool
+	Transparent    atomic.Bool
+	HdrIncl        atomic.Bool
+	NoDefrag       atomic.Bool
+	BindNoPort     atomic.Bool
+	RouterAlert    atomic.Bool
+	Checksum       atomic.Bool
+	UcIndex        atomic.Int32 // IP_UNICAST_IF
+	McTTL          atomic.Int32
+	McLoop         atomic.Bool
+	McAll          atomic.Bool
+	McIndex        atomic.Int32
+	McAddr         atomic.Uint32          // IP_MULTICAST_IF address, network order bytes as uint32
+	IPOptions      atomic.Pointer[[]byte] // IP_OPTIONS as set (nil = none)
+	LocalPortRange atomic.Uint32          // IP_LOCAL_PORT_RANGE (hi<<16 | lo), 0 = none
 }
 
 // Cmsg returns the receive control-message flags.

@@ -84,4 +84,4 @@ func (Unsupported) Accept(int) (*Socket, netip.AddrPort, error) {
 	return nil, netip.AddrPort{}, unix.EOPNOTSUPP
 }
 func (Unsupported) OptionChanged(int, int) {}
-func (Unsupported) Listening() bool       { return false }
+func (Unsupported) Listening() bool        { return false }
