@@ -31,8 +31,8 @@ func FuzzInput(f *testing.F) {
 	ah := wire.ARPHeader{Op: wire.ARPRequest, SenderMAC: eh.Src, SenderIP: netip.MustParseAddr(peerIP), TargetIP: netip.MustParseAddr(hostIP)}
 	ah.Emit(arp[wire.EthernetHeaderLen:])
 	f.Add(arp)
-	f.Add(echo(1, pktOpts{dst: "198.19.0.9", ttl: 1}))                           // forwarded: time exceeded
-	f.Add(echo(1, pktOpts{dst: "198.19.0.9", ff: wire.IPv4FlagDF}))              // forwarded
+	f.Add(echo(1, pktOpts{dst: "198.19.0.9", ttl: 1}))                            // forwarded: time exceeded
+	f.Add(echo(1, pktOpts{dst: "198.19.0.9", ff: wire.IPv4FlagDF}))               // forwarded
 	f.Add(echo(1, pktOpts{options: []byte{wire.IPOptTimestamp, 12, 5, 1, 0, 0}})) // timestamp option
 	f.Add([]byte{})
 
