@@ -18,7 +18,8 @@ type Msg struct {
 	ControlLen int
 	// Addr is the destination (sendmsg) or source (recvmsg). For
 	// sendmsg, Name holds the raw sockaddr when the caller gave bytes;
-	// Addr is used when Name is nil and Addr is valid.
+	// otherwise a valid Addr is the destination (as a well-formed
+	// AF_INET sockaddr_in would be) and an invalid one means none.
 	Addr netip.AddrPort
 	Name []byte
 	// HasAddr is set by recvmsg when it filled Addr (msg_namelen > 0).

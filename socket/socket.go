@@ -2,6 +2,7 @@ package socket
 
 import (
 	"net/netip"
+	"sync"
 	"time"
 
 	"github.com/seed96fbdc48/inet/route"
@@ -132,9 +133,6 @@ func (s *Socket) SendMsg(m *Msg) (int, error) {
 	if len(m.Name) > maxSockaddr {
 		return 0, unix.EINVAL
 	}
-	if m.Name == nil && m.Addr.IsValid() {
-		m.Name = SockaddrBytes(m.Addr)
-	}
 	return s.p.SendMsg(m)
 }
 
@@ -147,27 +145,51 @@ func (s *Socket) RecvMsg(m *Msg) (int, error) {
 	return s.p.RecvMsg(m)
 }
 
+var msgPool = sync.Pool{New: func() any { return new(Msg) }}
+
+func getMsg() *Msg { return msgPool.Get().(*Msg) }
+
+func putMsg(m *Msg) {
+	*m = Msg{}
+	msgPool.Put(m)
+}
+
 // Send is send(2).
 func (s *Socket) Send(b []byte, flags int) (int, error) {
-	return s.SendMsg(&Msg{Buf: b, Flags: flags})
+	m := getMsg()
+	m.Buf, m.Flags = b, flags
+	n, err := s.SendMsg(m)
+	putMsg(m)
+	return n, err
 }
 
 // SendTo is sendto(2) to an IPv4 address and port.
 func (s *Socket) SendTo(b []byte, flags int, to netip.AddrPort) (int, error) {
-	return s.SendMsg(&Msg{Buf: b, Flags: flags, Name: SockaddrBytes(to)})
+	m := getMsg()
+	m.Buf, m.Flags, m.Addr = b, flags, to
+	n, err := s.SendMsg(m)
+	putMsg(m)
+	return n, err
 }
 
 // Recv is recv(2).
 func (s *Socket) Recv(b []byte, flags int) (int, error) {
-	return s.RecvMsg(&Msg{Buf: b, Flags: flags})
+	m := getMsg()
+	m.Buf, m.Flags = b, flags
+	n, err := s.RecvMsg(m)
+	putMsg(m)
+	return n, err
 }
 
 // RecvFrom is recvfrom(2); from is the zero AddrPort when the protocol
 // reported no address.
 func (s *Socket) RecvFrom(b []byte, flags int) (int, netip.AddrPort, error) {
-	m := Msg{Buf: b, Flags: flags}
-	n, err := s.RecvMsg(&m)
-	return n, m.Addr, err
+	m := getMsg()
+	m.Buf, m.Flags = b, flags
+	n, err := s.RecvMsg(m)
+	from := m.Addr
+	putMsg(m)
+	return n, from, err
 }
 
 // Shutdown is shutdown(2): how must be SHUT_RD, SHUT_WR or SHUT_RDWR.

@@ -47,6 +47,11 @@ func (s *sock) SendMsg(m *socket.Msg) (int, error) {
 			return 0, unix.EINVAL
 		}
 		dst = sa.Addr
+	} else if m.Addr.IsValid() {
+		if m.Addr.Port() == 0 {
+			return 0, unix.EINVAL
+		}
+		dst = m.Addr
 	} else {
 		if !connected {
 			return 0, unix.EDESTADDRREQ
