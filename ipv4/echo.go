@@ -23,7 +23,8 @@ type EchoReply struct {
 
 // EchoHandler receives the replies and errors for one echo identifier, as
 // a Linux ping socket (SOCK_DGRAM, IPPROTO_ICMP) does. Its methods run on
-// the link's receive goroutine and must not block.
+// the link's receive goroutine and must not block; the *EchoReply (like
+// its Data) is valid only during the call and must not be kept.
 type EchoHandler interface {
 	EchoReply(r *EchoReply)
 	EchoError(e *ICMPError)
@@ -103,12 +104,19 @@ func (t *echoTable) deliverReply(p *pkt.Buffer, m wire.ICMP) {
 		return
 	}
 	ip := wire.IPv4(p.NetworkHeader())
-	r := EchoReply{
+	// Pooled: a reply handed to an interface method would otherwise
+	// escape to the heap, one allocation per reply.
+	r := replyPool.Get().(*EchoReply)
+	*r = EchoReply{
 		Src: ip.Src(), Dst: ip.Dst(), ID: m.ID(), Seq: m.Seq(),
 		TTL: ip.TTL(), TOS: ip.TOS(), Data: m.Payload(), IfIndex: p.IfIndex, Stamp: p.Stamp,
 	}
-	h.EchoReply(&r)
+	h.EchoReply(r)
+	*r = EchoReply{}
+	replyPool.Put(r)
 }
+
+var replyPool = sync.Pool{New: func() any { return new(EchoReply) }}
 
 func (t *echoTable) deliverError(e *ICMPError) {
 	q := e.QuotedTransport()
