@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/binary"
-	"fmt"
 	"net"
 	"os"
 	"strconv"
@@ -14,6 +13,7 @@ import (
 	"unsafe"
 
 	"github.com/seed96fbdc48/inet/internal/nstest"
+	"github.com/seed96fbdc48/inet/internal/testnet"
 	"github.com/seed96fbdc48/inet/wire"
 	"golang.org/x/sys/unix"
 )
@@ -388,8 +388,5 @@ func TestInputValidationKernel(t *testing.T) {
 
 // testnetStackCounters returns the names of every counter a stack keeps.
 func testnetStackCounters(t *testing.T) map[string]uint64 {
-	s := newThreeHosts(t).alice
-	return s.Stats().Snapshot()
+	return testnet.New(t, nil).Stack().Stats().Snapshot()
 }
-
-var _ = fmt.Sprint

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/seed96fbdc48/inet"
 	"github.com/seed96fbdc48/inet/internal/testnet"
 	"github.com/seed96fbdc48/inet/link"
 	"github.com/seed96fbdc48/inet/wire"
@@ -519,5 +518,3 @@ func TestPaddingTrimmed(t *testing.T) {
 	}
 	wantCounters(t, "host", s, map[string]uint64{"IpExt:InOctets": uint64(len(req) + 4), "IpExt:OutOctets": uint64(len(req))})
 }
-
-var _ = inet.New
