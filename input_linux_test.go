@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"net"
 	"os"
 	"strconv"
@@ -373,6 +374,11 @@ func TestInputValidationKernel(t *testing.T) {
 			}
 			// Octets too: the stack must count the same bytes.
 			r := runOnStack(t, &c)
+			if len(r.raw) == len(answers) {
+				for i := range answers {
+					compareAnswer(t, answers[i], r.raw[i], c.optionsEcho)
+				}
+			}
 			for _, name := range sortedKeys(got, r.counters) {
 				if c.optionsEcho && name == "IpExt:OutOctets" {
 					t.Logf("known difference from Linux: its answer echoes options (%d octets, inet %d)", got[name], r.counters[name])
@@ -389,4 +395,41 @@ func TestInputValidationKernel(t *testing.T) {
 // testnetStackCounters returns the names of every counter a stack keeps.
 func testnetStackCounters(t *testing.T) map[string]uint64 {
 	return testnet.New(t, nil).Stack().Stats().Snapshot()
+}
+
+// compareAnswer compares an ICMP error or reply the kernel sent with the
+// stack's: the IP header fields that do not vary (TOS, TTL, DF, protocol,
+// addresses; options unless Linux echoes them), and the whole ICMP message
+// but for timestamp replies, whose times differ.
+func compareAnswer(t *testing.T, kernel, stack []byte, optionsEcho bool) {
+	t.Helper()
+	kh, err1 := wire.ParseIPv4(kernel)
+	sh, err2 := wire.ParseIPv4(stack)
+	if err1 != nil || err2 != nil {
+		t.Errorf("answers: kernel %v, stack %v", err1, err2)
+		return
+	}
+	type fields struct {
+		TOS, TTL, Proto uint8
+		DF              bool
+		Src, Dst        string
+		Options         string
+	}
+	f := func(h wire.IPv4) fields {
+		x := fields{h.TOS(), h.TTL(), h.Protocol(), h.DF(), h.Src().String(), h.Dst().String(), fmt.Sprintf("% x", h.Options())}
+		if optionsEcho {
+			x.Options = ""
+		}
+		return x
+	}
+	if kf, sf := f(kh), f(sh); kf != sf {
+		t.Errorf("answer header: kernel %+v, stack %+v", kf, sf)
+	}
+	km, sm := kh.Payload(), sh.Payload()
+	if kh.Protocol() == wire.ProtoICMP && len(km) > 0 && km[0] == wire.ICMPTimestampReply {
+		return
+	}
+	if !bytes.Equal(km, sm) {
+		t.Errorf("answer payload:\n\tkernel % x\n\tstack  % x", km, sm)
+	}
 }

@@ -413,6 +413,7 @@ func frame(c *inputCase, host, peer wire.MAC) []byte {
 type stackRun struct {
 	counters map[string]uint64 // deltas, octets included
 	answers  []string
+	raw      [][]byte // the IPv4 packets the stack sent the peer
 }
 
 // runOnStack sends one case to a fresh stack through a probe and reports
@@ -461,6 +462,7 @@ func runOnStack(t *testing.T, c *inputCase) stackRun {
 			a = e.Payload()
 		}
 		r.answers = append(r.answers, describe(a))
+		r.raw = append(r.raw, a)
 	}
 	return r
 }
