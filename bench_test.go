@@ -2,6 +2,7 @@ package inet_test
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/netip"
 	"runtime/debug"
@@ -170,6 +171,39 @@ func TestInputAllocs(t *testing.T) {
 				t.Errorf("%d replies to 1100 requests", ib.ep.sent.Load())
 			}
 		})
+	}
+}
+
+// BenchmarkICMPErrorFlood measures protocol unreachables to a stream of
+// ever new sources with the global limit lifted, so that every message
+// reaches the per-destination table and the table overflows and evicts.
+func BenchmarkICMPErrorFlood(b *testing.B) {
+	ib := newInputBench(b, link.KindIP, nil)
+	if err := ib.s.AddAddress(ib.nic.Index(), netip.MustParsePrefix("198.19.0.1/16")); err != nil {
+		b.Fatal(err)
+	}
+	mustOK2(b, ib.s.SetSysctl("net.ipv4.icmp_msgs_per_sec", "1000000000"))
+	mustOK2(b, ib.s.SetSysctl("net.ipv4.icmp_msgs_burst", "1000000000"))
+	pkts := make([][]byte, 1<<14)
+	for i := range pkts {
+		pkts[i] = proto253(pktOpts{src: fmt.Sprintf("198.19.%d.%d", 1+i/250, 1+i%250)})
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		ib.frame = pkts[i%len(pkts)]
+		ib.one()
+	}
+	b.StopTimer()
+	if got := ib.ep.sent.Load(); got != uint64(b.N) {
+		b.Fatalf("%d answers to %d packets, want all", got, b.N)
+	}
+}
+
+func mustOK2(tb testing.TB, err error) {
+	tb.Helper()
+	if err != nil {
+		tb.Fatal(err)
 	}
 }
 

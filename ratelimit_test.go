@@ -40,10 +40,15 @@ func newRLHost(t *testing.T) *rlHost {
 	return h
 }
 
-// burst sends each packet at the same instant and returns the answers.
+// burst sends each packet at the same instant (the clock stands still)
+// and returns the answers. It waits for the link every 500 packets, which
+// queues at most mem.DefaultQueueLen.
 func (h *rlHost) burst(pkts ...[]byte) []string {
-	for _, p := range pkts {
+	for i, p := range pkts {
 		h.probe.Send(p)
+		if i%500 == 499 {
+			h.n.Idle()
+		}
 	}
 	h.n.Idle()
 	var out []string
@@ -267,4 +272,31 @@ func TestRateLimitFragNeeded(t *testing.T) {
 	if got := far.Take(); len(got) != 0 {
 		t.Fatalf("%d packets went through, want none", len(got))
 	}
+}
+
+// TestRateLimitManyDestinations: with the global limit lifted, every new
+// destination starts with a full bucket, also once the per-destination
+// table is full and evicts, and one still limited keeps its empty bucket
+// while the table has room.
+func TestRateLimitManyDestinations(t *testing.T) {
+	h := newRLHost(t)
+	mustOK(t, h.s.SetSysctl("net.ipv4.icmp_msgs_per_sec", "1000000000"))
+	mustOK(t, h.s.SetSysctl("net.ipv4.icmp_msgs_burst", "1000000000"))
+	if got := h.burst(repeat(10, proto253(pktOpts{src: peerIP}))...); len(got) != 6 {
+		t.Fatalf("one source: %d answers, want 6", len(got))
+	}
+	if got := h.burst(sources(1000)...); len(got) != 1000 {
+		t.Fatalf("1000 new sources: %d answers, want 1000", len(got))
+	}
+	if got := h.burst(proto253(pktOpts{src: peerIP})); len(got) != 0 {
+		t.Fatalf("the first source, still limited: %d answers, want 0", len(got))
+	}
+	var flood [][]byte
+	for i := range 10000 {
+		flood = append(flood, proto253(pktOpts{src: fmt.Sprintf("198.18.%d.%d", 100+i/250, 1+i%250)}))
+	}
+	if got := h.burst(flood...); len(got) != len(flood) {
+		t.Fatalf("%d new sources: %d answers, want all", len(flood), len(got))
+	}
+	wantCounters(t, "host", h.s, map[string]uint64{"Icmp:OutRateLimitHost": 5, "Icmp:OutRateLimitGlobal": 0})
 }

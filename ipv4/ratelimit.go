@@ -14,7 +14,7 @@ type icmpState struct {
 	mu          sync.Mutex
 	credit      int                     // guarded by mu; global tokens
 	stamp       time.Time               // guarded by mu; last global refill
-	peers       map[netip.Addr]*peerBkt // guarded by mu
+	peers       map[netip.Addr]peerBkt // guarded by mu
 	initialised bool                    // guarded by mu
 }
 
@@ -31,7 +31,27 @@ const xrlimBurst = 6
 // would be full anyway) are evicted first.
 const maxPeers = 4096
 
-func (s *icmpState) init() { s.peers = make(map[netip.Addr]*peerBkt) }
+func (s *icmpState) init() { s.peers = make(map[netip.Addr]peerBkt) }
+
+// evictLocked makes room in a full per-destination table. Every idle entry
+// goes (its bucket would be full again, so forgetting it changes nothing);
+// if that frees less than an eighth of the table, arbitrary others go too,
+// as Linux's inetpeer collects unused entries under pressure, so that a
+// flood of new destinations costs one sweep per maxPeers/8 of them rather
+// than one per message.
+func (s *icmpState) evictLocked(now time.Time, timeout time.Duration) {
+	for a, x := range s.peers {
+		if now.Sub(x.last) >= xrlimBurst*timeout {
+			delete(s.peers, a)
+		}
+	}
+	for a := range s.peers {
+		if len(s.peers) <= maxPeers-maxPeers/8 {
+			break
+		}
+		delete(s.peers, a)
+	}
+}
 
 // masked reports whether ICMP type/code is subject to rate limiting
 // (icmpv4_mask_allow: types in icmp_ratemask, except fragmentation needed,
@@ -90,32 +110,22 @@ func (l *Layer) peerAllow(dst netip.Addr, now time.Time) bool {
 	s := &l.icmp
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	b := s.peers[dst]
-	if b == nil {
+	b, ok := s.peers[dst]
+	if !ok {
 		if len(s.peers) >= maxPeers {
-			for a, x := range s.peers {
-				if now.Sub(x.last) > xrlimBurst*timeout {
-					delete(s.peers, a)
-				}
-			}
-			if len(s.peers) >= maxPeers {
-				for a := range s.peers {
-					delete(s.peers, a)
-					break
-				}
-			}
+			s.evictLocked(now, timeout)
 		}
-		b = &peerBkt{last: now.Add(-60 * time.Second)}
-		s.peers[dst] = b
+		b = peerBkt{last: now.Add(-60 * time.Second)}
 	}
 	b.tokens += now.Sub(b.last)
 	b.last = now
 	if b.tokens > xrlimBurst*timeout {
 		b.tokens = xrlimBurst * timeout
 	}
-	if b.tokens >= timeout {
+	allow := b.tokens >= timeout
+	if allow {
 		b.tokens -= timeout
-		return true
 	}
-	return false
+	s.peers[dst] = b
+	return allow
 }
