@@ -12,10 +12,10 @@ import (
 // in icmp_ratemask.
 type icmpState struct {
 	mu          sync.Mutex
-	credit      int                     // guarded by mu; global tokens
-	stamp       time.Time               // guarded by mu; last global refill
+	credit      int                    // guarded by mu; global tokens
+	stamp       time.Time              // guarded by mu; last global refill
 	peers       map[netip.Addr]peerBkt // guarded by mu
-	initialised bool                    // guarded by mu
+	initialised bool                   // guarded by mu
 }
 
 type peerBkt struct {
