@@ -373,6 +373,12 @@ func inputCases() []inputCase {
 		{name: "no error about a multicast", pkt: proto253(pktOpts{dst: "224.0.0.1", ttl: 1}), want: rx + "Ip:InUnknownProtos IpExt:InMcastPkts"},
 		{name: "no error about a packet from 0.0.0.0", pkt: proto253(pktOpts{src: "0.0.0.0", dst: "255.255.255.255"}), want: rx + "Ip:InUnknownProtos IpExt:InBcastPkts RtCache:in_brd"},
 
+		// On an IP link the version decides the protocol: a TUN device
+		// hands version 6 to IPv6 and refuses anything else (EINVAL), so
+		// IPv4 counts neither.
+		{name: "version 6 on an IP link", pkt: edit(okEcho, true, func(b []byte) { b[0] = 0x65 })},
+		{name: "version 5 on an IP link", pkt: edit(okEcho, true, func(b []byte) { b[0] = 0x55 })},
+
 		// Link-level packet types (Ethernet only).
 		{name: "frame for another host", link: ethOtherHst, pkt: okEcho},
 		{name: "version 6 in an IPv4 frame", link: ethHost, pkt: edit(okEcho, true, func(b []byte) { b[0] = 0x65 }), want: "Ip:InReceives Ip:InHdrErrors"},
