@@ -2,6 +2,7 @@ package socket
 
 import (
 	"net/netip"
+	"sync/atomic"
 
 	"github.com/seed96fbdc48/inet/clock"
 	"github.com/seed96fbdc48/inet/internal/rnd"
@@ -36,7 +37,11 @@ type Env struct {
 	FIB      *route.FIB
 	Stats    *snmp.Stats
 	Rand     *rnd.Source
-	Caps     Caps
+	// Caps are the capabilities granted when the stack is made; Init
+	// copies them, and SetCaps changes them later.
+	Caps Caps
+
+	caps atomic.Uint32 // the capabilities in force
 
 	// Settings read on hot paths, looked up once.
 	rmemDefault, wmemDefault, rmemMax, wmemMax, optmemMax *sysctl.Var
@@ -55,10 +60,19 @@ func (e *Env) Init() {
 	e.nonlocalBind = s.MustVar("net.ipv4.ip_nonlocal_bind")
 	e.portRange = s.MustVar("net.ipv4.ip_local_port_range")
 	e.unprivPort = s.MustVar("net.ipv4.ip_unprivileged_port_start")
+	e.caps.Store(uint32(e.Caps))
 }
 
+// SetCaps changes the capabilities the stack's sockets have from now on
+// (as a process dropping or regaining capabilities: checks made later see
+// the new set).
+func (e *Env) SetCaps(c Caps) { e.caps.Store(uint32(c)) }
+
+// Capabilities returns the capabilities in force.
+func (e *Env) Capabilities() Caps { return Caps(e.caps.Load()) }
+
 // Capable reports whether the owner granted c.
-func (e *Env) Capable(c Caps) bool { return e.Caps&c != 0 }
+func (e *Env) Capable(c Caps) bool { return Caps(e.caps.Load())&c != 0 }
 
 // DefaultTTL is net.ipv4.ip_default_ttl.
 func (e *Env) DefaultTTL() int { return e.defaultTTL.Int() }

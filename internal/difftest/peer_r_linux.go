@@ -1,0 +1,125 @@
+package difftest
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"github.com/seed96fbdc48/inet/wire"
+)
+
+// Peer returns B.
+func (r *R) Peer() *Peer { return r.w.Peer }
+
+// PeerSend makes B send d (recorded only when B fails to send).
+func (r *R) PeerSend(d Datagram) {
+	if err := r.w.Peer.Send(d); err != nil {
+		r.Record(fmt.Sprintf("peer sendto(%s)", d.Dst), fmtErr(err))
+	}
+}
+
+// PeerSendTo makes B send data from B:srcPort to dst.
+func (r *R) PeerSendTo(srcPort int, dst string, data string) {
+	r.PeerSend(Datagram{SrcPort: srcPort, Dst: AP(dst), Data: []byte(data)})
+}
+
+// PeerListen opens a UDP socket on B at port (closed when the case ends).
+func (r *R) PeerListen(port int) *PeerSock {
+	ps, err := r.w.Peer.Listen(netip.Addr{}, port)
+	if err != nil {
+		r.Fatal("peer listen %d: %v", port, err)
+	}
+	r.closers = append(r.closers, ps.Close)
+	return ps
+}
+
+// PeerRecv waits (bounded) for a datagram on B's socket and records what B
+// got: data, source, and the TTL, TOS and options of its IP header.
+func (r *R) PeerRecv(ps *PeerSock) *PeerMsg {
+	m, err := ps.Recv(Wait)
+	if err != nil {
+		r.Record("peer recv", err.Error())
+		return nil
+	}
+	s := fmt.Sprintf("%s from %s ttl=%d tos=%#x", fmtData(m.Data), r.n.addrPort(m.From), m.TTL, m.TOS)
+	if m.Options != nil {
+		s += " opts=" + hexBytes(m.Options)
+	}
+	if m.Dst != AddrB {
+		s += " dst=" + m.Dst.String()
+	}
+	r.Record("peer recv", s)
+	return m
+}
+
+// Capture starts capturing what arrives at B (stopped when the case ends).
+func (r *R) Capture() *Capture {
+	c, err := r.w.Peer.Capture()
+	if err != nil {
+		r.Fatal("capture: %v", err)
+	}
+	r.closers = append(r.closers, c.Close)
+	return c
+}
+
+// Captured waits for the next packet match accepts and records its
+// header: TOS, total length, the ID as policy (zero or not), DF, TTL,
+// protocol, addresses, options, whether the header checksum is right, and
+// for UDP the ports, length and checksum status. It returns the packet.
+func (r *R) Captured(c *Capture, what string, match func(wire.IPv4) bool) wire.IPv4 {
+	ip, ok := c.Next(Wait, match)
+	if !ok {
+		r.Record("wire "+what, "nothing")
+		return nil
+	}
+	r.Record("wire "+what, r.fmtIP(ip))
+	return ip
+}
+
+// UDPTo matches UDP packets to port.
+func UDPTo(port int) func(wire.IPv4) bool {
+	return func(ip wire.IPv4) bool {
+		p := ip.Payload()
+		return ip.Protocol() == wire.ProtoUDP && len(p) >= 8 && int(p[2])<<8|int(p[3]) == port
+	}
+}
+
+// ICMPFromA matches ICMP packets.
+func ICMPFromA(ip wire.IPv4) bool { return ip.Protocol() == wire.ProtoICMP }
+
+func (r *R) fmtIP(ip wire.IPv4) string {
+	var sb strings.Builder
+	id := "0"
+	if ip.ID() != 0 {
+		id = "nonzero"
+	}
+	fmt.Fprintf(&sb, "tos=%#x len=%d id=%s df=%v mf=%v off=%d ttl=%d proto=%d %s>%s", ip.TOS(), ip.TotalLen(), id,
+		ip.DF(), ip.MF(), ip.FragOffset(), ip.TTL(), ip.Protocol(), ip.Src(), ip.Dst())
+	if o := ip.Options(); len(o) > 0 {
+		sb.WriteString(" opts=" + hexBytes(o))
+	}
+	if !ip.ValidChecksum() {
+		sb.WriteString(" BAD-IP-CSUM")
+	}
+	p := ip.Payload()
+	switch ip.Protocol() {
+	case wire.ProtoUDP:
+		if len(p) >= 8 {
+			u := wire.UDP(p)
+			cs := "ok"
+			switch {
+			case u.Checksum() == 0:
+				cs = "zero"
+			case len(p) >= u.Length() && u.Length() >= 8 &&
+				wire.Sum(p[:u.Length()], wire.PseudoHeaderSum(ip.Src(), ip.Dst(), wire.ProtoUDP, u.Length())) != 0xffff:
+				cs = "BAD"
+			}
+			fmt.Fprintf(&sb, " udp %s>%s ulen=%d csum=%s data=%s", r.n.port(u.SrcPort()), r.n.port(u.DstPort()), u.Length(), cs, fmtData(p[8:]))
+		}
+	case wire.ProtoICMP:
+		if len(p) >= 8 {
+			fmt.Fprintf(&sb, " icmp type=%d code=%d rest=%s quoted=%d bytes", p[0], p[1], hexBytes(p[4:8]), len(p)-8)
+		}
+	}
+	return sb.String()
+}
