@@ -10,24 +10,31 @@ const (
 	sockTypeMask = 0xf
 	sockMax      = 11  // SOCK_PACKET + 1
 	ipprotoMax   = 263 // IPPROTO_MPTCP + 1
+	nproto       = 46  // AF_MAX
 )
 
-// Socket is socket(2) for this stack, answering every combination as
-// Linux's __sock_create and inet_create do: flags other than SOCK_NONBLOCK
-// and SOCK_CLOEXEC are EINVAL, a family other than AF_INET EAFNOSUPPORT, a
-// type outside 0..10 EINVAL, a type AF_INET has no protocol for
-// ESOCKTNOSUPPORT, a protocol the type does not carry EPROTONOSUPPORT, a
-// protocol outside 0..262 EINVAL, raw sockets without CapNetRaw EPERM.
+// Socket is socket(2) for this stack, answering every combination in the
+// order Linux's __sys_socket, __sock_create and inet_create check them:
+// flags other than SOCK_NONBLOCK and SOCK_CLOEXEC are EINVAL; a family
+// outside 0..AF_MAX-1 EAFNOSUPPORT; a type outside 0..10 EINVAL; any other
+// family than AF_INET EAFNOSUPPORT (SOCK_PACKET in AF_INET is Linux's old
+// spelling of AF_PACKET, which inet does not have); a type AF_INET has no
+// protocol for ESOCKTNOSUPPORT; a protocol the type does not carry
+// EPROTONOSUPPORT; a protocol outside 0..262 EINVAL; raw sockets without
+// CapNetRaw EPERM.
 func (s *Stack) Socket(domain, typ, proto int) (*socket.Socket, error) {
 	flags := typ &^ sockTypeMask
 	typ &= sockTypeMask
 	if flags&^(unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC) != 0 {
 		return nil, unix.EINVAL
 	}
+	if domain < 0 || domain >= nproto {
+		return nil, unix.EAFNOSUPPORT
+	}
 	if typ < 0 || typ >= sockMax {
 		return nil, unix.EINVAL
 	}
-	if domain != unix.AF_INET {
+	if domain != unix.AF_INET || typ == unix.SOCK_PACKET {
 		return nil, unix.EAFNOSUPPORT
 	}
 	if proto < 0 || proto >= ipprotoMax {
