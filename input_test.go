@@ -275,6 +275,14 @@ func inputCases() []inputCase {
 	return []inputCase{
 		{name: "valid echo", pkt: okEcho, want: echoed, answer: []string{"echo-reply"}},
 
+		{name: "echo with TTL 1", pkt: echo(1, pktOpts{ttl: 1}), want: echoed, answer: []string{"echo-reply"}},
+		{name: "echo with DF", pkt: echo(1, pktOpts{ff: wire.IPv4FlagDF}), want: echoed, answer: []string{"echo-reply"}},
+		{name: "echo with TOS 0x10", pkt: echo(1, pktOpts{tos: 0x10}), want: echoed, answer: []string{"echo-reply"}},
+		{name: "echo with DSCP and CE", pkt: echo(1, pktOpts{tos: 0xbb}), want: strings.Replace(echoed, "InNoECTPkts", "InCEPkts", 1), answer: []string{"echo-reply"}},
+		{name: "echo of 1400 bytes", pkt: ip4(pktOpts{proto: wire.ProtoICMP, payload: icmpMsg(wire.ICMPEcho, 0, wire.EchoRest(1, 1), echoData(1400))}), want: echoed, answer: []string{"echo-reply"}},
+		{name: "echo of odd length", pkt: ip4(pktOpts{proto: wire.ProtoICMP, payload: icmpMsg(wire.ICMPEcho, 0, wire.EchoRest(1, 1), echoData(17))}), want: echoed, answer: []string{"echo-reply"}},
+		{name: "echo with no-op options", pkt: echo(1, pktOpts{options: []byte{1, 1, 1, 1}}), want: echoed, answer: []string{"echo-reply"}},
+
 		// ip_rcv_core, in its order.
 		{name: "shorter than a header", pkt: okEcho[:19], want: "Ip:InReceives Ip:InHdrErrors"},
 		{name: "IHL 4", pkt: edit(okEcho, true, func(b []byte) { b[0] = 0x44 }), want: "Ip:InReceives Ip:InHdrErrors"},
@@ -301,6 +309,14 @@ func inputCases() []inputCase {
 			gap: "package route still treats all of 0.0.0.0/8 as martian", stackWant: rx + "RtCache:in_martian_src"},
 		{name: "unspecified source to unicast", pkt: echo(3, pktOpts{src: "0.0.0.0"}), want: rx + "RtCache:in_martian_src"},
 		{name: "loopback source", pkt: echo(3, pktOpts{src: "127.0.0.1"}), want: rx + "RtCache:in_martian_src"},
+		// With rp_filter off, fib_validate_source refuses only our own
+		// addresses: a broadcast source is answered, to the broadcast,
+		// and the reply loops back to us (and is refused by ICMP).
+		{name: "subnet broadcast source", pkt: echo(3, pktOpts{src: "198.18.0.255"}), answer: []string{"echo-reply"},
+			want: "Ip:InReceives=2 IpExt:InNoECTPkts=2 Ip:InDelivers=2 Ip:OutRequests Ip:OutTransmits Icmp:InMsgs=2 Icmp:InEchos Icmp:InEchoReps Icmp:InErrors" +
+				" Icmp:OutMsgs Icmp:OutEchoReps IcmpMsg:InType8 IcmpMsg:InType0 IcmpMsg:OutType0 IpExt:InBcastPkts IpExt:OutBcastPkts"},
+		{name: "network address source", pkt: echo(3, pktOpts{src: "198.18.0.0"}), want: echoed, answer: []string{"echo-reply"}},
+		{name: "network address destination", pkt: echo(3, pktOpts{dst: "198.18.0.0"}), want: rx + "Ip:InAddrErrors RtCache:in_no_route"},
 		{name: "our own address as source", pkt: echo(3, pktOpts{src: hostIP}), want: rx + "RtCache:in_martian_src"},
 		{name: "0/8 destination", pkt: echo(3, pktOpts{dst: "0.0.0.5"}), want: rx + "Ip:InAddrErrors RtCache:in_no_route",
 			gap: "package route still treats all of 0.0.0.0/8 as martian", stackWant: rx + "RtCache:in_martian_dst"},
@@ -345,6 +361,9 @@ func inputCases() []inputCase {
 		{name: "echo to the subnet broadcast, answered", pkt: echo(5, pktOpts{dst: "198.18.0.255"}),
 			sysctls: [][2]string{{"net.ipv4.icmp_echo_ignore_broadcasts", "0"}},
 			want:    echoed + " IpExt:InBcastPkts RtCache:in_brd", answer: []string{"echo-reply"}},
+		{name: "echo to all-hosts, answered", pkt: echo(5, pktOpts{dst: "224.0.0.1", ttl: 1}),
+			sysctls: [][2]string{{"net.ipv4.icmp_echo_ignore_broadcasts", "0"}},
+			want:    echoed + " IpExt:InMcastPkts", answer: []string{"echo-reply"}},
 		{name: "echo to all-hosts, ignored", pkt: echo(5, pktOpts{dst: "224.0.0.1", ttl: 1}),
 			want: rx + "Ip:InDelivers Icmp:InMsgs Icmp:InEchos Icmp:InErrors IcmpMsg:InType8 IpExt:InMcastPkts"},
 		{name: "timestamp to the broadcast, ignored", pkt: ip4(pktOpts{dst: "198.18.0.255", proto: wire.ProtoICMP, payload: icmpMsg(wire.ICMPTimestamp, 0, 0, make([]byte, 12))}),

@@ -112,7 +112,11 @@ func (l *Layer) route(p *pkt.Buffer) {
 		l.stats.IPExt.Inc(snmp.IPExtInMcastPkts)
 		l.stats.IPExt.Add(snmp.IPExtInMcastOctets, n)
 	case route.TypeBroadcast:
-		l.stats.RtCache.Inc(snmp.RtInBrd)
+		if res.Type == route.TypeBroadcast {
+			// brd_input of ip_route_input_slow; a looped-back copy
+			// keeps its output route and is not counted.
+			l.stats.RtCache.Inc(snmp.RtInBrd)
+		}
 		l.stats.IPExt.Inc(snmp.IPExtInBcastPkts)
 		l.stats.IPExt.Add(snmp.IPExtInBcastOctets, n)
 	}

@@ -135,9 +135,14 @@ func (l *Layer) finishOutput(p *pkt.Buffer, rt *route.OutputResult, noLoop bool)
 	}
 	switch rt.Type {
 	case route.TypeLocal:
+		l.stats.IP.Inc(snmp.IPOutTransmits)
+		l.stats.IPExt.Add(snmp.IPExtOutOctets, uint64(p.Len()))
 		return l.loopback(p, route.TypeLocal, l.fib.LoopbackIndex())
 	case route.TypeBroadcast:
 		if !noLoop {
+			// The copy ip_mc_output loops back goes through
+			// dev_loopback_xmit, not ip_finish_output2: it is not
+			// counted as transmitted (checked on the kernel).
 			c := p.Clone()
 			_ = l.loopback(c, route.TypeBroadcast, rt.IfIndex)
 		}
@@ -183,8 +188,6 @@ func (l *Layer) loopback(p *pkt.Buffer, t route.Type, inIf int) error {
 	p.Flags |= pkt.FlagLoopedBack | pkt.FlagChecksumOK
 	p.RouteType = uint8(t)
 	p.SpecDst = netip.Addr{}
-	l.stats.IP.Inc(snmp.IPOutTransmits)
-	l.stats.IPExt.Add(snmp.IPExtOutOctets, uint64(p.Len()))
 	p.IfIndex = inIf
 	d.dev.Transmit(p, wire.IPv4(p.Bytes()).Dst(), t)
 	return nil
