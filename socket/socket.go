@@ -40,12 +40,16 @@ func (s *Socket) SetNonblock(on bool) { s.b.nonblock.Store(on) }
 // Nonblocking reports O_NONBLOCK.
 func (s *Socket) Nonblocking() bool { return s.b.nonblock.Load() }
 
-// Bind is bind(2) with a raw struct sockaddr (inet_bind): shorter than
-// sockaddr_in is EINVAL; a family other than AF_INET is EAFNOSUPPORT, except
-// AF_UNSPEC with INADDR_ANY, accepted for compatibility.
+// Bind is bind(2) with a raw struct sockaddr (inet_bind): longer than
+// struct sockaddr_storage or shorter than sockaddr_in is EINVAL; a family
+// other than AF_INET is EAFNOSUPPORT, except AF_UNSPEC with INADDR_ANY,
+// accepted for compatibility.
 func (s *Socket) Bind(sa []byte) error {
 	if s.closed() {
 		return unix.EBADF
+	}
+	if len(sa) > maxSockaddr {
+		return unix.EINVAL // move_addr_to_kernel
 	}
 	a, err := ParseSockaddr(sa)
 	if err != nil {
@@ -62,12 +66,16 @@ func (s *Socket) Bind(sa []byte) error {
 // BindAddr binds to an IPv4 address and port.
 func (s *Socket) BindAddr(ap netip.AddrPort) error { return s.Bind(SockaddrBytes(ap)) }
 
-// Connect is connect(2) with a raw struct sockaddr: shorter than the
-// family field is EINVAL; AF_UNSPEC dissolves a datagram socket's
-// association; otherwise the protocol checks the rest.
+// Connect is connect(2) with a raw struct sockaddr: longer than struct
+// sockaddr_storage or shorter than the family field is EINVAL; AF_UNSPEC
+// dissolves a datagram socket's association; otherwise the protocol checks
+// the rest.
 func (s *Socket) Connect(sa []byte) error {
 	if s.closed() {
 		return unix.EBADF
+	}
+	if len(sa) > maxSockaddr {
+		return unix.EINVAL // move_addr_to_kernel
 	}
 	fam, ok := SockaddrFamily(sa)
 	if !ok {

@@ -2,6 +2,7 @@ package difftest
 
 import (
 	"fmt"
+	"os"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -170,6 +171,9 @@ func Run(t *testing.T, topo *Topology, cases []Case) {
 func Compare(t testing.TB, c Case, kernel, inet []Step) {
 	t.Helper()
 	d := diff(kernel, inet)
+	if os.Getenv("DIFFTEST_SHOW") != "" {
+		t.Logf("kernel:\n%sinet:\n%s", dump(kernel), dump(inet))
+	}
 	if c.Known != "" {
 		if d == "" {
 			t.Errorf("known difference (%s) no longer differs: remove the mark\n%s", c.Known, dump(kernel))
