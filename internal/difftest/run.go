@@ -2,8 +2,8 @@ package difftest
 
 import (
 	"fmt"
-	"os"
 	"net/netip"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
