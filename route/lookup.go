@@ -146,7 +146,10 @@ func (s *snapshot) specDst(iif int, src netip.Addr) netip.Addr {
 // to d; with oif set, only routes through that interface match.
 func (s *snapshot) lookup(d uint32, oif int) *Route {
 	ok := func(r *Route) bool {
-		if oif != 0 && r.IfIndex != oif && r.Type != TypeLocal && r.Type != TypeBroadcast {
+		// fib_lookup_good_nhc: with an oif, only a route whose
+		// nexthop device is that interface matches, local and
+		// broadcast routes included (127.0.0.0/8 is lo's).
+		if oif != 0 && r.IfIndex != oif {
 			return false
 		}
 		return s.usable(r) || r.Type == TypeLocal
@@ -229,15 +232,15 @@ func (f *FIB) Output(fl Flow) (OutputResult, error) {
 		}
 		if isLocalMulticast(d) || d == 0xffffffff || fl.Proto == 2 /* IGMP */ {
 			if !src.IsValid() {
-				src = selectAddr(dev, netip.Addr{}, ScopeLink)
+				src = s.selectSource(dev, netip.Addr{}, ScopeLink)
 			}
 			return s.makeOutput(fl, dev, src, nil, TypeUnspec)
 		}
 		if !src.IsValid() {
 			if isMulticast(d) {
-				src = selectAddr(dev, netip.Addr{}, ScopeUniverse)
+				src = s.selectSource(dev, netip.Addr{}, ScopeUniverse)
 			} else if d == 0 {
-				src = selectAddr(dev, netip.Addr{}, ScopeHost)
+				src = s.selectSource(dev, netip.Addr{}, ScopeHost)
 			}
 		}
 	}
@@ -272,7 +275,7 @@ func (f *FIB) Output(fl Flow) (OutputResult, error) {
 			// destination is on link (route.c: "we are allowed to send
 			// to iface even if it has NO routes").
 			if !src.IsValid() {
-				src = selectAddr(dev, netip.Addr{}, ScopeLink)
+				src = s.selectSource(dev, netip.Addr{}, ScopeLink)
 			}
 			return s.makeOutput(fl, dev, src, nil, TypeUnicast)
 		}
@@ -298,7 +301,7 @@ func (f *FIB) Output(fl Flow) (OutputResult, error) {
 	if !src.IsValid() {
 		src = r.Src
 		if !src.IsValid() {
-			src = selectAddr(dev, r.Gateway, r.Scope)
+			src = s.selectSource(dev, r.Gateway, r.Scope)
 			if !src.IsValid() {
 				src = s.anyAddr(r.Scope)
 			}
@@ -365,6 +368,17 @@ func selectAddr(i *Iface, dst netip.Addr, scope Scope) netip.Addr {
 		}
 	}
 	return first
+}
+
+// selectSource is inet_select_addr on a snapshot: dev's own address,
+// failing that any interface's (loopback first), as Linux falls back when
+// the device has no address of a suitable scope (lo's 127.0.0.1 is host
+// scope).
+func (s *snapshot) selectSource(dev *Iface, dst netip.Addr, scope Scope) netip.Addr {
+	if a := selectAddr(dev, dst, scope); a.IsValid() {
+		return a
+	}
+	return s.anyAddr(scope)
 }
 
 func (s *snapshot) anyAddr(scope Scope) netip.Addr {
