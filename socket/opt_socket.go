@@ -313,7 +313,7 @@ func (s *Socket) getSocketOpt(name int, buf []byte) (int, error) {
 		return copy(buf, append([]byte(i.Name), 0)), nil
 	case unix.SO_PEERNAME:
 		peer, ok := s.p.RemoteAddr()
-		if !ok {
+		if !ok || peer.Port() == 0 {
 			return 0, unix.ENOTCONN
 		}
 		if len(buf) < SockaddrInLen {

@@ -68,8 +68,10 @@ func (s *Socket) BindAddr(ap netip.AddrPort) error { return s.Bind(SockaddrBytes
 
 // Connect is connect(2) with a raw struct sockaddr: longer than struct
 // sockaddr_storage or shorter than the family field is EINVAL; AF_UNSPEC
-// dissolves a datagram socket's association; otherwise the protocol checks
-// the rest.
+// dissolves a datagram socket's association. A datagram socket is then
+// bound to an ephemeral port (inet_dgram_connect's autobind, EAGAIN when
+// none is free) before the address is looked at: shorter than sockaddr_in
+// is EINVAL, a family other than AF_INET EAFNOSUPPORT.
 func (s *Socket) Connect(sa []byte) error {
 	if s.closed() {
 		return unix.EBADF
@@ -84,11 +86,24 @@ func (s *Socket) Connect(sa []byte) error {
 	if fam == unix.AF_UNSPEC {
 		return s.p.Disconnect()
 	}
+	if ab, ok := s.p.(Autobinder); ok {
+		if err := ab.Autobind(); err != nil {
+			return err
+		}
+	}
 	if len(sa) < SockaddrInLen {
 		return unix.EINVAL
 	}
 	a, _ := ParseSockaddr(sa)
 	return s.connect(a)
+}
+
+// Autobinder is implemented by datagram protocols whose connect(2) binds
+// an unbound socket before checking the address (inet_dgram_connect).
+type Autobinder interface {
+	// Autobind binds an unbound socket to an ephemeral port (EAGAIN
+	// when none is free); a bound socket is left as it is.
+	Autobind() error
 }
 
 func (s *Socket) connect(a Sockaddr) error {
@@ -229,13 +244,15 @@ func (s *Socket) GetSockName() (netip.AddrPort, error) {
 	return s.p.LocalAddr(), nil
 }
 
-// GetPeerName is getpeername(2): ENOTCONN without a peer.
+// GetPeerName is getpeername(2): ENOTCONN without a peer, and for a peer
+// port of 0 (inet_getname tests inet_dport), as a datagram socket
+// connected to port 0 has.
 func (s *Socket) GetPeerName() (netip.AddrPort, error) {
 	if s.closed() {
 		return netip.AddrPort{}, unix.EBADF
 	}
 	a, ok := s.p.RemoteAddr()
-	if !ok {
+	if !ok || a.Port() == 0 {
 		return netip.AddrPort{}, unix.ENOTCONN
 	}
 	return a, nil

@@ -40,6 +40,13 @@ func (s *sock) Bind(sa socket.Sockaddr) error {
 	return nil
 }
 
+// Autobind is inet_autobind for connect(2).
+func (s *sock) Autobind() error {
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
+	return s.autobindLocked()
+}
+
 // autobindLocked is inet_autobind: claim an ephemeral port for an unbound
 // socket (EAGAIN if none is free).
 func (s *sock) autobindLocked() error {
