@@ -180,28 +180,15 @@ const tunSetIff = 0x400454ca // TUNSETIFF
 func newTUNHost(t *testing.T) *kernelHost {
 	ns := nstest.New(t)
 	k := &kernelHost{t: t, ns: ns, ifname: "inet0"}
-	fd := -1
-	err := ns.Do(func() error {
-		var err error
-		fd, err = unix.Open("/dev/net/tun", unix.O_RDWR|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
-		if err != nil {
-			return err
-		}
-		var req [unix.IFNAMSIZ + 64]byte
-		copy(req[:], "inet0")
-		binary.NativeEndian.PutUint16(req[unix.IFNAMSIZ:], unix.IFF_TUN|unix.IFF_NO_PI)
-		if _, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), tunSetIff, uintptr(unsafe.Pointer(&req[0]))); e != 0 {
-			return e
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("TUN device: %v", err)
-	}
-	t.Cleanup(func() { unix.Close(fd) })
-	kernelSetup(ns, "inet0")
+	fd := openTUN(t, ns, "inet0")
+	openTUN(t, ns, "inet1")
+	kernelSetup(ns, "inet0", "inet1")
 	ns.MustRun("ip", "addr", "add", hostIP+"/24", "dev", "inet0")
 	ns.MustRun("ip", "link", "set", "inet0", "up")
+	// A second TUN device, never read, is where forwarded packets leave.
+	ns.MustRun("ip", "link", "set", "inet1", "mtu", "576")
+	ns.MustRun("ip", "addr", "add", fwdNet, "dev", "inet1")
+	ns.MustRun("ip", "link", "set", "inet1", "up")
 	k.openCounters()
 	k.wrap = func(c *inputCase) []byte { return c.pkt }
 	k.send = func(b []byte) {
@@ -233,6 +220,32 @@ func newTUNHost(t *testing.T) *kernelHost {
 	}
 	k.calibrate()
 	return k
+}
+
+// openTUN creates a TUN device in ns and returns its file descriptor
+// (non-blocking), closed when the test ends.
+func openTUN(t *testing.T, ns *nstest.NS, name string) int {
+	fd := -1
+	err := ns.Do(func() error {
+		var err error
+		fd, err = unix.Open("/dev/net/tun", unix.O_RDWR|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return err
+		}
+		var req [unix.IFNAMSIZ + 64]byte
+		copy(req[:], name)
+		binary.NativeEndian.PutUint16(req[unix.IFNAMSIZ:], unix.IFF_TUN|unix.IFF_NO_PI)
+		if _, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), tunSetIff, uintptr(unsafe.Pointer(&req[0]))); e != 0 {
+			unix.Close(fd)
+			return e
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("TUN device %s: %v", name, err)
+	}
+	t.Cleanup(func() { unix.Close(fd) })
+	return fd
 }
 
 // newVethHost makes the namespace with veth0 (198.18.0.1/24) whose peer

@@ -11,6 +11,7 @@ import (
 
 	"github.com/seed96fbdc48/inet/internal/testnet"
 	"github.com/seed96fbdc48/inet/link"
+	"github.com/seed96fbdc48/inet/link/mem"
 	"github.com/seed96fbdc48/inet/wire"
 )
 
@@ -25,6 +26,9 @@ import (
 const (
 	hostIP = "198.18.0.1"
 	peerIP = "198.18.0.2"
+	// fwdNet is the host's second link (IP, MTU 576), where packets it
+	// forwards leave; 198.19.0.9 lies beyond it.
+	fwdNet = "198.19.0.1/24"
 )
 
 // Link-level destinations of a case on an Ethernet link.
@@ -253,6 +257,9 @@ func sortedKeys(ms ...map[string]uint64) []string {
 	return ks
 }
 
+// fwdOn turns forwarding on for a case.
+var fwdOn = [][2]string{{"net.ipv4.ip_forward", "1"}}
+
 // inputCases is the table. Cases on an IP link cannot carry a version
 // other than 4: a TUN device refuses to inject them (and the stack drops
 // them on an IP link uncounted, as that device never delivers them), so
@@ -325,6 +332,23 @@ func inputCases() []inputCase {
 		// Not ours (ip_error with forwarding off).
 		{name: "another host on the subnet", pkt: echo(4, pktOpts{dst: "198.18.0.77"}), want: rx + "Ip:InAddrErrors RtCache:in_no_route"},
 		{name: "no route", pkt: echo(4, pktOpts{dst: "198.51.100.7"}), want: rx + "Ip:InAddrErrors RtCache:in_no_route"},
+
+		// Forwarding (ip_forward=1), out of the second link.
+		{name: "forwarded", pkt: echo(11, pktOpts{dst: "198.19.0.9"}), sysctls: fwdOn,
+			want: rx + "Ip:ForwDatagrams Ip:OutTransmits"},
+		{name: "forwarded with TTL 1", pkt: echo(11, pktOpts{dst: "198.19.0.9", ttl: 1}), sysctls: fwdOn,
+			want: rx + "Ip:InHdrErrors Icmp:OutTimeExcds IcmpMsg:OutType11" + icmpOut, answer: []string{"icmp 11/0"}},
+		{name: "forwarded, DF over the MTU", pkt: ip4(pktOpts{dst: "198.19.0.9", ff: wire.IPv4FlagDF, proto: 253, payload: make([]byte, 1000)}), sysctls: fwdOn,
+			want: rx + "Ip:ForwDatagrams Ip:FragFails" + unreach, answer: []string{"icmp 3/4"}},
+		{name: "forwarded, over the MTU", pkt: ip4(pktOpts{dst: "198.19.0.9", proto: 253, payload: make([]byte, 1000)}), sysctls: fwdOn,
+			want: rx + "Ip:ForwDatagrams Ip:FragOKs Ip:FragCreates=2 Ip:OutTransmits=2",
+			gap:  "no fragmentation yet", stackWant: rx + "Ip:ForwDatagrams Ip:FragFails"},
+		// From a source of its own: ip_error's limit shares its tokens
+		// with the ICMP limit, which the kernel's icmp_ratelimit=0
+		// (kernelSetup) leaves empty after every error to a source.
+		{name: "forwarding, no route", pkt: echo(11, pktOpts{src: "198.18.0.3", dst: "198.51.100.7"}), sysctls: fwdOn,
+			want: rx + "IpExt:InNoRoutes RtCache:in_no_route" + unreach, answer: []string{"icmp 3/0"}},
+		{name: "forwarding, to a martian", pkt: echo(11, pktOpts{dst: "127.0.0.1"}), sysctls: fwdOn, want: rx + "RtCache:in_martian_dst"},
 
 		// Fragments: reassembly is not implemented yet.
 		{name: "first fragment", pkt: fragFirst, want: rx + "Ip:ReasmReqds",
@@ -454,6 +478,14 @@ func runOnStack(t *testing.T, c *inputCase) stackRun {
 	ep, probe := n.NewProbe(kind)
 	nic := n.Attach(s, ep, name, hostIP+"/24")
 	peerMAC, _ := wire.MACFrom(probe.EP.HardwareAddr())
+	if kind == link.KindIP {
+		// The kernel's inet1: where forwarded packets leave.
+		a, b := mem.Pipe(n.NW, mem.Options{MTU: 576})
+		far := &testnet.Probe{EP: b}
+		mustOK(t, b.Attach(far))
+		t.Cleanup(func() { _ = b.Close() })
+		n.Attach(s, a, "inet1", fwdNet)
+	}
 	if kind == link.KindEthernet {
 		// As the kernel side has: the peer's MAC is known.
 		if err := nic.Neighbours().Set(netip.MustParseAddr(peerIP), peerMAC, true); err != nil {

@@ -69,6 +69,18 @@ func TestRateLimitKernel(t *testing.T) {
 		t.Fatalf("kernel, 1.1 s after the burst: %d answers to two, want 1", len(got))
 	}
 
+	// ip_error's own limit (ip_rt_error_cost 1 s out of ip_rt_error_burst
+	// 5 s) shares the destination's tokens with the ICMP limit: a burst
+	// of unroutable packets gets two net unreachables, the third is
+	// stopped by the ICMP limit (counted), the rest by ip_error (not).
+	restore := k.sysctl("net.ipv4.ip_forward", "1")
+	got, d = k.burstKernel(repeat(10, echo(9, pktOpts{src: "198.18.0.60", dst: "198.51.100.7"})))
+	restore()
+	if countOf(got, "icmp 3/0") != 2 || len(got) != 2 || d["Icmp:OutRateLimitHost"] != 1 || d["IpExt:InNoRoutes"] != 10 {
+		t.Fatalf("kernel, 10 unroutable packets: answers %q, OutRateLimitHost %d, InNoRoutes %d; want 2 net unreachables, 1, 10",
+			got, d["Icmp:OutRateLimitHost"], d["IpExt:InNoRoutes"])
+	}
+
 	// Echo replies are not in the mask.
 	got, _ = k.burstKernel(repeat(50, echo(7, pktOpts{src: "198.18.0.51"})))
 	if countOf(got, "echo-reply") != 50 {

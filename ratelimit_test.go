@@ -300,3 +300,32 @@ func TestRateLimitManyDestinations(t *testing.T) {
 	}
 	wantCounters(t, "host", h.s, map[string]uint64{"Icmp:OutRateLimitHost": 5, "Icmp:OutRateLimitGlobal": 0})
 }
+
+// TestRateLimitIPError: ip_error (no route while forwarding) has a limit of
+// its own, one message a second out of five, drained from the same tokens
+// as the per-destination ICMP limit, as the kernel shows
+// (TestRateLimitKernel).
+func TestRateLimitIPError(t *testing.T) {
+	h := newRLHost(t)
+	mustOK(t, h.s.SetSysctl("net.ipv4.ip_forward", "1"))
+	lost := echo(9, pktOpts{src: "198.18.0.60", dst: "198.51.100.7"})
+	if got := h.burst(repeat(10, lost)...); len(got) != 2 || countOf(got, "icmp 3/0") != 2 {
+		t.Fatalf("10 unroutable packets: %q, want 2 net unreachables", got)
+	}
+	wantCounters(t, "host", h.s, map[string]uint64{"Icmp:OutRateLimitHost": 1, "IpExt:InNoRoutes": 10, "Icmp:OutDestUnreachs": 2})
+	// One second later ip_error's token is back, but the ICMP limit's is
+	// spent with it: nothing. Two seconds later: one.
+	h.n.Advance(time.Second)
+	if got := h.burst(lost); len(got) != 0 {
+		t.Fatalf("1 s later: %q, want nothing", got)
+	}
+	h.n.Advance(2 * time.Second)
+	if got := h.burst(lost, lost); len(got) != 1 {
+		t.Fatalf("2 s later: %q, want one", got)
+	}
+	// The limit is ip_error's alone: a protocol unreachable to the same
+	// destination goes by the ICMP limit, which the above left empty.
+	if got := h.burst(proto253(pktOpts{src: "198.18.0.60"})); len(got) != 0 {
+		t.Fatalf("protocol unreachable to the same destination: %q, want nothing", got)
+	}
+}

@@ -28,6 +28,10 @@ func (l *Layer) forward(p *pkt.Buffer, r *route.Route) {
 		p.Release()
 		return
 	}
+	// Since Linux 6.5 ip_forward counts ForwDatagrams here, before the
+	// MTU check and the FORWARD hook (checked on the kernel: a DF packet
+	// over the MTU counts both ForwDatagrams and FragFails).
+	l.stats.IP.Inc(snmp.IPForwDatagrams)
 	out := r.IfIndex
 	mtu := r.MTU
 	if mtu == 0 {
@@ -44,7 +48,6 @@ func (l *Layer) forward(p *pkt.Buffer, r *route.Route) {
 	if !l.hook(HookForward, p, in, out) {
 		return
 	}
-	l.stats.IP.Inc(snmp.IPForwDatagrams)
 	nexthop := h.Dst()
 	if r.Gateway.IsValid() {
 		nexthop = r.Gateway

@@ -172,7 +172,9 @@ func (l *Layer) inputError(p *pkt.Buffer, res route.InputResult) {
 	default:
 		code = wire.ICMPHostUnreach
 	}
-	l.SendError(p, wire.ICMPDestUnreach, code, 0)
+	if l.ipErrorAllow(wire.IPv4(p.Bytes()).Src(), l.clk.Now()) {
+		l.SendError(p, wire.ICMPDestUnreach, code, 0)
+	}
 	p.Release()
 }
 

@@ -129,3 +129,40 @@ func (l *Layer) peerAllow(dst netip.Addr, now time.Time) bool {
 	s.peers[dst] = b
 	return allow
 }
+
+// Linux's ip_rt_error_cost and ip_rt_error_burst (net.ipv4.route.error_cost
+// and error_burst, HZ and 5*HZ): settings of the initial namespace only,
+// so fixed here.
+const (
+	ipErrorCost  = time.Second
+	ipErrorBurst = 5 * time.Second
+)
+
+// ipErrorAllow is ip_error's own limit on the ICMP it sends about a packet
+// it cannot route: a message costs ipErrorCost from a bucket of at most
+// ipErrorBurst. Linux keeps these tokens in the destination's inet_peer,
+// the very rate_tokens inet_peer_xrlim_allow spends, so the two limits
+// drain one bucket (checked on the kernel: ten unroutable packets at once
+// get two net unreachables, the third stopped and counted by the ICMP
+// limit, the rest silently here).
+func (l *Layer) ipErrorAllow(dst netip.Addr, now time.Time) bool {
+	s := &l.icmp
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, ok := s.peers[dst]
+	if !ok {
+		if len(s.peers) >= maxPeers {
+			s.evictLocked(now, time.Duration(l.icmpRatelimit.Int())*time.Millisecond)
+		}
+		b = peerBkt{last: now.Add(-60 * time.Second)}
+	}
+	b.tokens += now.Sub(b.last)
+	b.last = now
+	b.tokens = min(b.tokens, ipErrorBurst)
+	allow := b.tokens >= ipErrorCost
+	if allow {
+		b.tokens -= ipErrorCost
+	}
+	s.peers[dst] = b
+	return allow
+}
