@@ -14,10 +14,12 @@ import (
 
 	"github.com/seed96fbdc48/inet"
 	"github.com/seed96fbdc48/inet/clock"
+	"github.com/seed96fbdc48/inet/internal/services"
 	"github.com/seed96fbdc48/inet/link"
 	"github.com/seed96fbdc48/inet/link/packet"
 	"github.com/seed96fbdc48/inet/link/pcap"
 	"github.com/seed96fbdc48/inet/link/tun"
+	"github.com/seed96fbdc48/inet/socket"
 	"github.com/seed96fbdc48/inet/stack"
 	"golang.org/x/sys/unix"
 )
@@ -94,7 +96,12 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer s.Close()
-	fmt.Fprintf(stdout, "inet: serving %s; stop with Ctrl-C or SIGTERM\n", desc)
+	svc, what, err := startServices(s)
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
+	fmt.Fprintf(stdout, "inet: serving %s; %s; stop with Ctrl-C or SIGTERM\n", desc, what)
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "inet: stopping")
 	return nil
@@ -123,7 +130,9 @@ func startServe(c *serveConfig) (*inet.Stack, string, error) {
 		}
 		ep = pcap.Tap(ep, &syncWriter{w: bufio.NewWriter(f), f: f}, clock.Real{})
 	}
-	s := inet.New(inet.Options{})
+	// The stack's owner is root: its sockets may bind ports below 1024
+	// (the echo service's 7) and use the CAP_NET_ADMIN options.
+	s := inet.New(inet.Options{Caps: socket.AllCaps})
 	// Addresses go on while the link is down, as `ip addr add; ip link set
 	// up` does, so that arp_notify=1 (--sysctl) announces them.
 	nic, err := s.AddInterface(ep, stack.InterfaceOptions{Down: true})
@@ -162,6 +171,17 @@ func startServe(c *serveConfig) (*inet.Stack, string, error) {
 		desc += " via " + c.gateway.String()
 	}
 	return s, desc, nil
+}
+
+// startServices starts the services `inet serve` answers on every address
+// of the stack, and says which.
+func startServices(s *inet.Stack) (*services.Server, string, error) {
+	svc := services.NewServer(s)
+	if _, err := svc.UDPEcho(netip.AddrPortFrom(netip.IPv4Unspecified(), services.EchoPort)); err != nil {
+		svc.Close()
+		return nil, "", fmt.Errorf("udp echo on port %d: %w", services.EchoPort, err)
+	}
+	return svc, fmt.Sprintf("udp echo on port %d", services.EchoPort), nil
 }
 
 // linkError turns a failure to open a link into one line that says what to
