@@ -10,10 +10,12 @@ import (
 	"time"
 
 	"github.com/seed96fbdc48/inet"
+	"github.com/seed96fbdc48/inet/internal/services"
 	"github.com/seed96fbdc48/inet/ipv4"
 	"github.com/seed96fbdc48/inet/link"
 	"github.com/seed96fbdc48/inet/link/mem"
 	"github.com/seed96fbdc48/inet/pkt"
+	"github.com/seed96fbdc48/inet/socket"
 	"github.com/seed96fbdc48/inet/stack"
 	"github.com/seed96fbdc48/inet/wire"
 )
@@ -23,10 +25,11 @@ import (
 type demoNet struct {
 	nw                 *mem.Network
 	alice, router, bob *inet.Stack
+	svc                *services.Server // bob's services, once started
 }
 
-func host(nw *mem.Network, seed uint64) *inet.Stack {
-	return inet.New(inet.Options{Seed: seed, Network: nw})
+func host(nw *mem.Network, seed uint64, caps socket.Caps) *inet.Stack {
+	return inet.New(inet.Options{Seed: seed, Network: nw, Caps: caps})
 }
 
 func attach(s *inet.Stack, sw *mem.Switch, name, cidr string) (*stack.Interface, error) {
@@ -41,7 +44,8 @@ func buildDemo() (*demoNet, error) {
 	nw := mem.NewNetwork()
 	lan1 := mem.NewSwitch(nw, link.KindEthernet)
 	lan2 := mem.NewSwitch(nw, link.KindEthernet)
-	d := &demoNet{nw: nw, alice: host(nw, 1), router: host(nw, 2), bob: host(nw, 3)}
+	// bob's owner is root, so bob's echo service may bind port 7.
+	d := &demoNet{nw: nw, alice: host(nw, 1, 0), router: host(nw, 2, 0), bob: host(nw, 3, socket.AllCaps)}
 	steps := []func() error{
 		func() error { _, err := attach(d.alice, lan1, "eth0", "198.18.1.2/24"); return err },
 		func() error { return d.alice.SetDefaultGateway(netip.MustParseAddr("198.18.1.1")) },
@@ -63,6 +67,9 @@ func buildDemo() (*demoNet, error) {
 }
 
 func (d *demoNet) close() {
+	if d.svc != nil {
+		_ = d.svc.Close()
+	}
 	for _, s := range []*inet.Stack{d.alice, d.router, d.bob} {
 		_ = s.Close()
 	}
@@ -123,10 +130,14 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	if err := showPing(ctx, w, d.alice, "alice", netip.MustParseAddr("198.18.2.99"), inet.PingOptions{Count: 1, Timeout: 3 * time.Second}); err != nil {
 		return err
 	}
+	section(w, "7. UDP: bob's echo service (RFC 862) answers alice, who asks for IP_PKTINFO and IP_TTL")
+	if err := showUDP(ctx, w, d); err != nil {
+		return err
+	}
 	if err := d.nw.WaitIdle(ctx); err != nil {
 		return err
 	}
-	section(w, "7. counters, under Linux's names (/proc/net/snmp)")
+	section(w, "8. counters, under Linux's names (/proc/net/snmp)")
 	showCounters(w, d)
 	return nil
 }
@@ -231,6 +242,7 @@ func showCounters(w io.Writer, d *demoNet) {
 		"Ip:InReceives", "Ip:InDelivers", "Ip:ForwDatagrams", "Ip:OutRequests", "Ip:InHdrErrors",
 		"Ip:InUnknownProtos", "Icmp:InMsgs", "Icmp:OutMsgs", "Icmp:InEchos", "Icmp:InEchoReps",
 		"Icmp:OutEchoReps", "Icmp:OutTimeExcds", "Icmp:InTimeExcds", "Icmp:OutDestUnreachs", "Icmp:InDestUnreachs",
+		"Udp:InDatagrams", "Udp:OutDatagrams",
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "   counter\talice\trouter\tbob\t")
