@@ -17,6 +17,7 @@ import (
 	"github.com/seed96fbdc48/inet/snmp"
 	"github.com/seed96fbdc48/inet/socket"
 	"github.com/seed96fbdc48/inet/sysctl"
+	"github.com/seed96fbdc48/inet/tcp"
 	"github.com/seed96fbdc48/inet/udp"
 	"golang.org/x/sys/unix"
 )
@@ -39,16 +40,17 @@ type Options struct {
 
 // Stack is one IPv4 host or router.
 type Stack struct {
-	clk   clock.Clock
-	rand  *rnd.Source
-	sys   *sysctl.Table
-	stats *snmp.Stats
-	fib   *route.FIB
-	ip    *ipv4.Layer
-	env   *socket.Env
-	udp   *udp.Proto
-	tcp   func() *socket.Socket    // set when TCP is built in
-	raw   func(int) *socket.Socket // set when raw sockets are built in
+	clk      clock.Clock
+	rand     *rnd.Source
+	sys      *sysctl.Table
+	stats    *snmp.Stats
+	fib      *route.FIB
+	ip       *ipv4.Layer
+	env      *socket.Env
+	udp      *udp.Proto
+	tcpProto *tcp.Proto
+	tcp      func() *socket.Socket    // set when TCP is built in
+	raw      func(int) *socket.Socket // set when raw sockets are built in
 
 	mu     sync.Mutex
 	ifaces map[int]*Interface // guarded by mu
@@ -76,6 +78,8 @@ func New(o Options) *Stack {
 	s.env = &socket.Env{Clock: s.clk, Settings: s.sys, FIB: s.fib, Stats: s.stats, Rand: s.rand, Caps: o.Caps}
 	s.env.Init()
 	s.udp = udp.New(s.env, s.ip)
+	s.tcpProto = tcp.New(s.env, s.ip)
+	s.tcp = s.tcpProto.NewSocket
 	lo, err := s.AddInterface(loopback.New(o.Network), InterfaceOptions{Name: "lo"})
 	if err != nil {
 		panic(fmt.Sprintf("stack: loopback: %v", err))

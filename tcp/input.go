@@ -1,0 +1,471 @@
+package tcp
+
+import (
+	"time"
+
+	"github.com/seed96fbdc48/inet/snmp"
+	"github.com/seed96fbdc48/inet/wire"
+	"golang.org/x/sys/unix"
+)
+
+// segmentArrived processes a segment for a connection in any state but
+// LISTEN (tcp_rcv_state_process and tcp_rcv_established): RFC 9293 3.10.7
+// with Linux's choices. Called with c.Mu held.
+func (c *conn) segmentArrived(s *segment) {
+	c.segsIn++
+	if len(s.data) > 0 {
+		c.dataSegsIn++
+	}
+	now := c.now()
+	c.lastRecv = now
+	switch c.state {
+	case stateSynSent:
+		c.synSentArrived(s)
+		return
+	case stateTimeWait:
+		c.timeWaitArrived(s)
+		return
+	case stateClose:
+		return
+	}
+	rst, syn, ack := s.has(wire.TCPFlagRST), s.has(wire.TCPFlagSYN), s.has(wire.TCPFlagACK)
+
+	// tcp_validate_incoming: PAWS (RFC 7323 5.3).
+	if c.tsOK && s.opts.HasTimestamp && !rst && c.pawsReject(s) {
+		c.p.stats.TCPExt.Inc(snmp.TCPExtPAWSEstab)
+		c.sendDupAck(s)
+		return
+	}
+	// Sequence acceptability (tcp_sequence: against rcv_wup, the window
+	// we last advertised).
+	if !c.sequenceOK(s) {
+		if !rst {
+			if syn {
+				c.synChallenge(s)
+				return
+			}
+			c.oowAck(s)
+		} else if c.resetCheck(s) {
+			c.reset(s)
+		}
+		return
+	}
+	// RFC 5961 3.2: a reset is honoured only at exactly rcv_nxt;
+	// elsewhere in the window it earns a challenge ACK.
+	if rst {
+		if s.seq == c.rcvNxt || c.resetCheck(s) {
+			c.reset(s)
+			return
+		}
+		c.challengeAck()
+		return
+	}
+	// RFC 5961 4.2: a SYN in a synchronized state earns a challenge ACK.
+	if syn {
+		if c.state == stateSynRecv && ack && s.seq.add(1) == c.rcvNxt && s.ack == c.sndNxt && len(s.data) == 0 {
+			// A retransmitted SYN-ACK-looking segment completing a
+			// crossed handshake: pass.
+		} else {
+			c.synChallenge(s)
+			return
+		}
+	}
+	if !ack {
+		return
+	}
+	// Step 5: the ACK field.
+	res := c.ack(s)
+	if res < 0 {
+		if c.state == stateSynRecv {
+			c.p.sendReset(s)
+		}
+		return
+	}
+	if res == 0 && c.state != stateEstablished {
+		c.challengeAck()
+		return
+	}
+	if c.tsOK && s.opts.HasTimestamp && s.seq.le(c.rcvWup) {
+		c.tsRecent, c.tsRecentAt = s.opts.TSVal, now
+	}
+	switch c.state {
+	case stateSynRecv:
+		c.synRecvEstablished(s)
+	case stateFinWait1:
+		if c.sndUna == c.writeSeq.add(1) {
+			c.setState(stateFinWait2)
+			c.AddShutdown(3 &^ 1) // SEND_SHUTDOWN
+			if c.orphaned {
+				if c.finRcvdOutOfOrder(s) {
+					c.p.stats.TCPExt.Inc(snmp.TCPExtTCPAbortOnData)
+					c.done2()
+					return
+				}
+				c.armFinWait2()
+			}
+		}
+	case stateClosing:
+		if c.sndUna == c.writeSeq.add(1) {
+			c.enterTimeWait()
+			return
+		}
+	case stateLastAck:
+		if c.sndUna == c.writeSeq.add(1) {
+			c.done2()
+			return
+		}
+	}
+	// Step 6: urgent data.
+	if s.has(wire.TCPFlagURG) {
+		c.urgArrived(s)
+	}
+	// Step 7: the segment text.
+	switch c.state {
+	case stateCloseWait, stateClosing, stateLastAck:
+		if !s.seq.lt(c.rcvNxt) {
+			break
+		}
+		fallthrough
+	case stateFinWait1, stateFinWait2:
+		if c.ShutdownBits()&1 != 0 && s.seqLen() > 0 && s.end().add(^uint32(0)*b2u(s.has(wire.TCPFlagFIN))).gt(c.rcvNxt) {
+			// Data for a socket the application closed: RFC 1122
+			// 4.2.2.13 says reset.
+			c.p.stats.TCPExt.Inc(snmp.TCPExtTCPAbortOnData)
+			c.sendResetNow()
+			c.resetLocal(unix.ECONNRESET)
+			return
+		}
+		fallthrough
+	case stateEstablished:
+		c.dataQueue(s)
+	}
+	if c.state != stateClose && c.state != stateTimeWait {
+		c.pushPending()
+		c.ackSndCheck()
+	}
+}
+
+func b2u(b bool) uint32 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// finRcvdOutOfOrder reports a segment carrying data beyond rcv_nxt after
+// close: Linux aborts such an orphan.
+func (c *conn) finRcvdOutOfOrder(s *segment) bool {
+	if s.seqLen() == 0 {
+		return false
+	}
+	end := s.end()
+	if s.has(wire.TCPFlagFIN) {
+		end--
+	}
+	return end.gt(c.rcvNxt)
+}
+
+// pawsReject is tcp_paws_discard: a timestamp older than ts_recent, unless
+// ts_recent is stale (older than 24 days, RFC 7323 5.5).
+func (c *conn) pawsReject(s *segment) bool {
+	if int32(s.opts.TSVal-c.tsRecent) >= 0 {
+		return false
+	}
+	if c.now().Sub(c.tsRecentAt) > 24*24*time.Hour {
+		return false
+	}
+	// A pure ACK that is a duplicate of what we have may pass
+	// (tcp_disordered_ack); keep Linux's simpler common rule.
+	return true
+}
+
+// sequenceOK is tcp_sequence: the segment overlaps [rcv_wup, rcv_nxt + window].
+func (c *conn) sequenceOK(s *segment) bool {
+	if s.end().lt(c.rcvWup) {
+		return false
+	}
+	return !s.seq.gt(c.rcvNxt.add(c.receiveWindow()))
+}
+
+// resetCheck is tcp_reset_check: in CLOSE-WAIT, LAST-ACK and CLOSING a
+// reset one below rcv_nxt (for our FIN's sequence space) is honoured.
+func (c *conn) resetCheck(s *segment) bool {
+	return s.seq == c.rcvNxt-1 && (c.state == stateCloseWait || c.state == stateLastAck || c.state == stateClosing)
+}
+
+// synChallenge answers a SYN in a synchronized state (TCPSYNChallenge).
+func (c *conn) synChallenge(s *segment) {
+	c.p.stats.TCPExt.Inc(snmp.TCPExtTCPSYNChallenge)
+	c.challengeAck()
+}
+
+// challengeAck is tcp_send_challenge_ack: rate limited per socket by
+// tcp_invalid_ratelimit and per stack by tcp_challenge_ack_limit.
+func (c *conn) challengeAck() {
+	if c.oowLimited() {
+		return
+	}
+	if !c.p.challengeAllowed() {
+		return
+	}
+	c.p.stats.TCPExt.Inc(snmp.TCPExtTCPChallengeACK)
+	c.sendAck()
+}
+
+// oowAck acknowledges an out-of-window segment (tcp_send_dupack with
+// tcp_oow_rate_limited).
+func (c *conn) oowAck(s *segment) {
+	if s.seqLen() > 0 && s.seq.lt(c.rcvNxt) {
+		c.p.stats.TCPExt.Inc(snmp.TCPExtDelayedACKLost)
+		c.enterQuickack()
+		if c.sackOK && c.p.v.dsack.Bool() {
+			end := seqMin(s.end(), c.rcvNxt)
+			c.setDSACK(s.seq, end)
+		}
+	}
+	if c.oowLimited() {
+		return
+	}
+	c.sendAck()
+}
+
+// sendDupAck acknowledges a segment PAWS rejected.
+func (c *conn) sendDupAck(s *segment) { c.oowAck(s) }
+
+// oowLimited is tcp_oow_rate_limited: at most one such ACK per
+// tcp_invalid_ratelimit milliseconds.
+func (c *conn) oowLimited() bool {
+	now := c.now()
+	lim := time.Duration(c.p.v.invalidRatelimit.Int()) * time.Millisecond
+	if !c.lastOOWAck.IsZero() && now.Sub(c.lastOOWAck) < lim {
+		c.p.stats.TCPExt.Inc(snmp.TCPExtTCPACKSkippedSeq)
+		return true
+	}
+	c.lastOOWAck = now
+	return false
+}
+
+// reset is tcp_reset: the peer reset the connection.
+func (c *conn) reset(s *segment) {
+	var err unix.Errno
+	switch c.state {
+	case stateSynSent:
+		err = unix.ECONNREFUSED
+	case stateCloseWait:
+		err = unix.EPIPE
+	case stateClose:
+		return
+	default:
+		err = unix.ECONNRESET
+	}
+	if c.state == stateEstablished || c.state == stateCloseWait {
+		c.p.stats.TCP.Inc(snmp.TCPEstabResets)
+	}
+	c.resetLocal(err)
+}
+
+// resetLocal closes the connection with an error for the user (tcp_done
+// after tcp_reset or a timeout).
+func (c *conn) resetLocal(err unix.Errno) {
+	if !c.orphaned {
+		c.SetError(err)
+	}
+	c.done2()
+}
+
+// synRecvEstablished completes a passive (or crossed) handshake.
+func (c *conn) synRecvEstablished(s *segment) {
+	c.delivered++
+	c.setState(stateEstablished)
+	c.sndUna = s.ack
+	c.sndWnd = uint32(s.wnd) << c.sndWscale
+	c.sndWl1 = s.seq
+	c.maxWindow = max(c.maxWindow, c.sndWnd)
+	c.lastSend = c.now()
+	c.initRcvMSS()
+	c.initBufferSpace()
+	c.retransStamp = time.Time{}
+	if c.parent != nil {
+		c.parent.childEstablished(c)
+	} else {
+		c.Wq.Notify(wakeAll)
+	}
+	if c.ShutdownBits()&2 != 0 {
+		c.sendFin()
+	}
+}
+
+// dataQueue is tcp_data_queue: in-order data goes to the reader (and pulls
+// in whatever out-of-order data now fits), duplicates earn a D-SACK and an
+// immediate ACK, out-of-order data waits with a SACK.
+func (c *conn) dataQueue(s *segment) {
+	data := s.data
+	fin := s.has(wire.TCPFlagFIN)
+	if len(data) == 0 && !fin {
+		return
+	}
+	sq := s.seq
+	if sq == c.rcvNxt {
+		if c.receiveWindow() == 0 && len(data) > 0 {
+			c.p.stats.TCPExt.Inc(snmp.TCPExtTCPZeroWindowDrop)
+			c.enterQuickack()
+			c.ackNow = true
+			return
+		}
+		c.queueInOrder(data, fin)
+		return
+	}
+	if !s.end().gt(c.rcvNxt) {
+		// A pure duplicate: the peer lost our ACK.
+		c.p.stats.TCPExt.Inc(snmp.TCPExtDelayedACKLost)
+		if c.sackOK && c.p.v.dsack.Bool() {
+			c.setDSACK(sq, s.end())
+			c.p.stats.TCPExt.Inc(snmp.TCPExtTCPDSACKOldSent)
+		}
+		c.enterQuickack()
+		c.ackNow = true
+		return
+	}
+	if !sq.lt(c.rcvNxt.add(c.receiveWindow())) {
+		c.enterQuickack()
+		c.ackNow = true
+		return
+	}
+	if sq.lt(c.rcvNxt) {
+		// Partial overlap: D-SACK the old part, queue the rest.
+		if c.sackOK && c.p.v.dsack.Bool() {
+			c.setDSACK(sq, c.rcvNxt)
+			c.p.stats.TCPExt.Inc(snmp.TCPExtTCPDSACKOldSent)
+		}
+		if c.receiveWindow() == 0 {
+			c.enterQuickack()
+			c.ackNow = true
+			return
+		}
+		data = data[c.rcvNxt.diff(sq):]
+		c.queueInOrder(data, fin)
+		return
+	}
+	c.queueOutOfOrder(sq, data, fin)
+}
+
+// queueInOrder appends in-order data (and a FIN) for the reader.
+func (c *conn) queueInOrder(data []byte, fin bool) {
+	if len(data) > 0 {
+		if c.space() < len(data) && c.queuedRcv() > 0 {
+			// tcp_try_rmem_schedule failed: no room even after
+			// pruning.
+			c.p.stats.TCPExt.Inc(snmp.TCPExtTCPRcvQDrop)
+			c.ackNow = true
+			return
+		}
+		c.rcvq.write(data)
+		c.rcvNxt = c.rcvNxt.add(uint32(len(data)))
+		c.bytesReceived += uint64(len(data))
+		c.eventDataRecv(len(data))
+	}
+	if len(c.ooo) > 0 {
+		c.oooToQueue(&fin)
+		if len(c.ooo) == 0 {
+			c.ackNow = true
+		}
+	}
+	c.pruneSACKs()
+	if fin {
+		c.rcvNxt++
+		c.finArrived()
+	}
+	c.lastDataRecv = c.now()
+	c.Wq.Notify(readable)
+}
+
+// oooToQueue is tcp_ofo_queue: move out-of-order data that now fits.
+func (c *conn) oooToQueue(fin *bool) {
+	for len(c.ooo) > 0 {
+		o := c.ooo[0]
+		if o.seq.gt(c.rcvNxt) {
+			return
+		}
+		c.ooo = c.ooo[1:]
+		end := o.seq.add(uint32(len(o.data)))
+		if end.gt(c.rcvNxt) {
+			d := o.data[c.rcvNxt.diff(o.seq):]
+			c.rcvq.write(d)
+			c.rcvNxt = end
+			c.bytesReceived += uint64(len(d))
+		}
+		if o.fin {
+			*fin = true
+		}
+	}
+}
+
+// queueOutOfOrder is tcp_data_queue_ofo: keep the data, merge it with its
+// neighbours, report it in a SACK block, and ACK at once.
+func (c *conn) queueOutOfOrder(sq seq, data []byte, fin bool) {
+	c.p.stats.TCPExt.Inc(snmp.TCPExtTCPOFOQueue)
+	c.rcvOooPack++
+	if c.space() < len(data) {
+		c.p.stats.TCPExt.Inc(snmp.TCPExtTCPOFODrop)
+		c.ackNow = true
+		return
+	}
+	end := sq.add(uint32(len(data)))
+	buf := append([]byte(nil), data...)
+	// Insert keeping order; overlapping data already held wins.
+	i := 0
+	for i < len(c.ooo) && c.ooo[i].seq.lt(sq) {
+		i++
+	}
+	c.ooo = append(c.ooo, oooSeg{})
+	copy(c.ooo[i+1:], c.ooo[i:])
+	c.ooo[i] = oooSeg{seq: sq, data: buf, fin: fin}
+	c.mergeOOO()
+	if c.sackOK {
+		c.addSACK(sq, end)
+	}
+	c.ackNow = true
+	c.enterQuickack()
+}
+
+// mergeOOO coalesces overlapping or adjacent out-of-order ranges.
+func (c *conn) mergeOOO() {
+	out := c.ooo[:0]
+	for _, o := range c.ooo {
+		if n := len(out); n > 0 {
+			last := &out[n-1]
+			lend := last.seq.add(uint32(len(last.data)))
+			if !o.seq.gt(lend) {
+				oend := o.seq.add(uint32(len(o.data)))
+				if oend.gt(lend) {
+					last.data = append(last.data, o.data[lend.diff(o.seq):]...)
+				}
+				last.fin = last.fin || o.fin
+				continue
+			}
+		}
+		out = append(out, o)
+	}
+	c.ooo = out
+}
+
+// finArrived is tcp_fin.
+func (c *conn) finArrived() {
+	c.ackPending = true
+	c.finRcvd = true
+	c.AddShutdown(1) // RCV_SHUTDOWN
+	switch c.state {
+	case stateSynRecv, stateEstablished:
+		c.setState(stateCloseWait)
+		c.pingpong = 1
+	case stateFinWait1:
+		c.sendAck()
+		c.setState(stateClosing)
+	case stateFinWait2:
+		c.sendAck()
+		c.enterTimeWait()
+	}
+	c.ooo = nil
+	c.sacks = c.sacks[:0]
+	c.Wq.Notify(wakeAll)
+}

@@ -1,0 +1,394 @@
+package tcp
+
+import (
+	"time"
+
+	"github.com/seed96fbdc48/inet/snmp"
+	"golang.org/x/sys/unix"
+)
+
+// Linux's RTO bounds and initial value (TCP_RTO_MIN, TCP_RTO_MAX,
+// TCP_TIMEOUT_INIT), the TIME_WAIT length (TCP_TIMEWAIT_LEN) and the
+// persist-timer ceiling.
+const (
+	rtoMin      = 200 * time.Millisecond
+	rtoMax      = 120 * time.Second
+	timeoutInit = time.Second
+	timeWaitLen = 60 * time.Second
+	probeMax    = 120 * time.Second
+)
+
+// What rtxTimer is armed for.
+const (
+	timerNone uint8 = iota
+	timerRTO
+	timerProbe
+)
+
+// What kaTimer is armed for.
+const (
+	kaNone uint8 = iota
+	kaKeepalive
+	kaFinWait2
+	kaTimeWait
+	kaLinger
+)
+
+func (c *conn) armRtx(kind uint8, d time.Duration) {
+	c.rtxKind = kind
+	if c.rtxTimer == nil {
+		c.rtxTimer = c.p.env.Clock.AfterFunc(d, c.rtxFired)
+		return
+	}
+	c.rtxTimer.Reset(d)
+}
+
+// armRTO starts the retransmission timer with the current RTO, clamped to
+// what TCP_USER_TIMEOUT leaves (tcp_clamp_rto_to_user_timeout).
+func (c *conn) armRTO() { c.armRtx(timerRTO, c.clampRTO(c.rto)) }
+
+// rearmRTO is tcp_rearm_rto after progress.
+func (c *conn) rearmRTO() {
+	if c.packetsOut == 0 {
+		c.stopRtxTimer()
+		return
+	}
+	c.armRTO()
+}
+
+func (c *conn) stopRtxTimer() {
+	if c.rtxTimer != nil {
+		c.rtxTimer.Stop()
+	}
+	c.rtxKind = timerNone
+}
+
+func (c *conn) clampRTO(d time.Duration) time.Duration {
+	if c.userTimeout == 0 || c.retransStamp.IsZero() {
+		return d
+	}
+	left := c.userTimeout - c.now().Sub(c.retransStamp)
+	if left <= 0 {
+		return c.jiffy()
+	}
+	return min(d, left)
+}
+
+// armProbe starts the persist timer for a zero window (tcp_check_probe_timer).
+func (c *conn) armProbe() {
+	if c.rtxKind == timerProbe || c.packetsOut > 0 {
+		return
+	}
+	d := min(c.rto<<c.backoff, probeMax)
+	c.armRtx(timerProbe, d)
+}
+
+func (c *conn) armDelack() {
+	if c.delackArmed {
+		return
+	}
+	d := min(max(c.ato, atoMin), delackMax)
+	c.delackArmed = true
+	if c.delackTimer == nil {
+		c.delackTimer = c.p.env.Clock.AfterFunc(d, c.delayedAckFired)
+		return
+	}
+	c.delackTimer.Reset(d)
+}
+
+func (c *conn) armKA(kind uint8, d time.Duration) {
+	c.kaKind = kind
+	if c.kaTimer == nil {
+		c.kaTimer = c.p.env.Clock.AfterFunc(d, c.kaFired)
+		return
+	}
+	c.kaTimer.Reset(d)
+}
+
+func (c *conn) stopKA() {
+	if c.kaTimer != nil {
+		c.kaTimer.Stop()
+	}
+	c.kaKind = kaNone
+}
+
+func (c *conn) stopTimers() {
+	c.stopRtxTimer()
+	c.stopKA()
+	if c.delackTimer != nil {
+		c.delackTimer.Stop()
+		c.delackArmed = false
+	}
+}
+
+// rtxFired is tcp_write_timer: the retransmission or persist timer.
+func (c *conn) rtxFired() {
+	c.Mu.Lock()
+	defer c.Mu.Unlock()
+	kind := c.rtxKind
+	c.rtxKind = timerNone
+	switch kind {
+	case timerRTO:
+		c.retransmitTimer()
+	case timerProbe:
+		c.probeTimer()
+	}
+}
+
+// retransmitTimer is tcp_retransmit_timer.
+func (c *conn) retransmitTimer() {
+	if c.packetsOut == 0 || c.state == stateClose || c.state == stateListen {
+		return
+	}
+	if c.writeTimeout() {
+		return
+	}
+	if c.state == stateSynSent {
+		if c.totalRetrans > 0 || c.retransmits > 0 {
+			c.p.stats.TCPExt.Inc(snmp.TCPExtTCPTimeouts)
+		}
+	} else {
+		c.p.stats.TCPExt.Inc(snmp.TCPExtTCPTimeouts)
+	}
+	if c.state != stateSynSent && c.state != stateSynRecv {
+		c.enterLoss()
+	} else {
+		for i := range c.rtx {
+			if c.rtx[i].flags&segLost == 0 {
+				c.rtx[i].flags |= segLost
+				c.lostOut++
+			}
+			c.rtx[i].flags &^= segRetrans
+		}
+		c.retransOut = 0
+	}
+	// Retransmit the head.
+	if len(c.rtx) > 0 {
+		c.retransmitSeg(&c.rtx[0])
+	}
+	c.retransmits++
+	c.totalRTO++
+	linear := c.state == stateSynSent && c.totalRTO <= uint32(c.p.env.Settings.MustVar("net.ipv4.tcp_syn_linear_timeouts").Int())
+	if !linear {
+		c.backoff++
+		c.rto = min(c.rto*2, rtoMax)
+	}
+	c.armRtx(timerRTO, c.clampRTO(c.rto))
+}
+
+// writeTimeout is tcp_write_timeout: give up after tcp_syn_retries (plus
+// the linear SYN timeouts) for a handshake, after tcp_retries2's worth of
+// backoff (or TCP_USER_TIMEOUT) otherwise, with ETIMEDOUT (or the last
+// soft error).
+func (c *conn) writeTimeout() bool {
+	expired := false
+	var retryUntil int
+	if c.state == stateSynSent || c.state == stateSynRecv {
+		retryUntil = c.synCount
+		if retryUntil == 0 {
+			retryUntil = c.p.v.synRetries.Int()
+		}
+		maxR := retryUntil
+		if c.state == stateSynSent {
+			maxR += c.p.env.Settings.MustVar("net.ipv4.tcp_syn_linear_timeouts").Int()
+		}
+		expired = int(c.retransmits) >= maxR
+	} else {
+		retryUntil = c.p.v.retries2.Int()
+		if c.orphaned {
+			alive := c.rto < rtoMax
+			retryUntil = c.orphanRetries(alive)
+		}
+	}
+	if !expired {
+		expired = c.retransmitsTimedOut(retryUntil, c.userTimeout)
+	}
+	if expired {
+		c.writeErr()
+		return true
+	}
+	return false
+}
+
+// orphanRetries is tcp_orphan_retries: 8 by default for an orphan (about
+// 100 s to 16 min), 0 if its RTO already hit the maximum.
+func (c *conn) orphanRetries(alive bool) int {
+	r := c.p.v.orphanRetries.Int()
+	if c.softErr != 0 && !alive {
+		return 0
+	}
+	if r == 0 && alive {
+		r = 8
+	}
+	return r
+}
+
+// retransmitsTimedOut is retransmits_timed_out: has the time since the
+// first retransmission passed what boundary retries of exponential backoff
+// from TCP_RTO_MIN (or the user timeout) take?
+func (c *conn) retransmitsTimedOut(boundary int, userTimeout time.Duration) bool {
+	if c.retransmits == 0 || c.retransStamp.IsZero() {
+		return false
+	}
+	timeout := userTimeout
+	if timeout == 0 {
+		base := rtoMin
+		if c.state == stateSynSent || c.state == stateSynRecv {
+			base = timeoutInit
+		}
+		timeout = modelTimeout(boundary, base)
+	}
+	return c.now().Sub(c.retransStamp) >= timeout
+}
+
+// modelTimeout is tcp_model_timeout.
+func modelTimeout(boundary int, base time.Duration) time.Duration {
+	thresh := 0
+	for (rtoMax / base) >= 2<<thresh {
+		thresh++
+	}
+	if boundary <= thresh {
+		return time.Duration((2<<boundary)-1) * base
+	}
+	return time.Duration((2<<thresh)-1)*base + time.Duration(boundary-thresh)*rtoMax
+}
+
+// writeErr is tcp_write_err: the connection timed out.
+func (c *conn) writeErr() {
+	err := unix.ETIMEDOUT
+	if c.softErr != 0 {
+		err = unix.Errno(c.softErr)
+	}
+	c.p.stats.TCPExt.Inc(snmp.TCPExtTCPAbortOnTimeout)
+	c.resetLocal(err)
+}
+
+// probeTimer is tcp_probe_timer: probe a zero window; give up as the
+// write timeout would (but never while the peer keeps answering).
+func (c *conn) probeTimer() {
+	if c.packetsOut > 0 || c.unsent() == 0 || c.sndWnd > 0 {
+		c.probesOut = 0
+		return
+	}
+	maxProbes := c.p.v.retries2.Int()
+	if c.orphaned {
+		maxProbes = c.orphanRetries(c.rto < rtoMax)
+	}
+	if c.userTimeout > 0 && !c.lastAckRecv.IsZero() && c.now().Sub(c.lastAckRecv) >= c.userTimeout {
+		c.writeErr()
+		return
+	}
+	if int(c.probesOut) >= maxProbes {
+		c.writeErr()
+		return
+	}
+	c.sendProbe()
+	c.p.stats.TCPExt.Inc(snmp.TCPExtTCPWinProbe)
+	c.probesOut++
+	if c.backoff < 15 {
+		c.backoff++
+	}
+	d := min(c.rto<<c.backoff, probeMax)
+	c.armRtx(timerProbe, d)
+}
+
+// kaFired handles the keepalive timer's uses: keepalive probes, the
+// FIN-WAIT-2 timeout of an orphan, the end of TIME-WAIT, linger.
+func (c *conn) kaFired() {
+	c.Mu.Lock()
+	defer c.Mu.Unlock()
+	kind := c.kaKind
+	c.kaKind = kaNone
+	switch kind {
+	case kaKeepalive:
+		c.keepaliveTimer()
+	case kaFinWait2:
+		if c.state == stateFinWait2 {
+			c.sendResetNow()
+			c.done2()
+		}
+	case kaTimeWait:
+		if c.state == stateTimeWait {
+			c.done2()
+		}
+	}
+}
+
+// keepIdleTime, keepIntvlTime and keepCount are the socket's values or
+// the sysctls (keepalive_time_when and friends).
+func (c *conn) keepIdleTime() time.Duration {
+	if c.keepIdle > 0 {
+		return c.keepIdle
+	}
+	return c.p.env.Settings.MustVar("net.ipv4.tcp_keepalive_time").Duration()
+}
+
+func (c *conn) keepIntvlTime() time.Duration {
+	if c.keepIntvl > 0 {
+		return c.keepIntvl
+	}
+	return c.p.env.Settings.MustVar("net.ipv4.tcp_keepalive_intvl").Duration()
+}
+
+func (c *conn) keepCount() int {
+	if c.keepCnt > 0 {
+		return c.keepCnt
+	}
+	return c.p.v.keepProbes.Int()
+}
+
+// armKeepalive (re)starts the keepalive timer if SO_KEEPALIVE is on and the
+// connection is synchronized.
+func (c *conn) armKeepalive() {
+	if !c.Opts.KeepAlive.Load() {
+		if c.kaKind == kaKeepalive {
+			c.stopKA()
+		}
+		return
+	}
+	switch c.state {
+	case stateEstablished, stateCloseWait, stateFinWait1, stateFinWait2, stateClosing, stateLastAck:
+	default:
+		return
+	}
+	if c.kaKind == kaFinWait2 || c.kaKind == kaTimeWait {
+		return
+	}
+	c.armKA(kaKeepalive, c.keepIdleTime())
+}
+
+// keepaliveTimer is tcp_keepalive_timer.
+func (c *conn) keepaliveTimer() {
+	if !c.Opts.KeepAlive.Load() || c.state == stateClose || c.state == stateListen {
+		return
+	}
+	elapsed := c.now().Sub(c.lastRecv)
+	if c.packetsOut > 0 || c.unsent() > 0 {
+		c.armKA(kaKeepalive, c.keepIdleTime())
+		return
+	}
+	idle := c.keepIdleTime()
+	if elapsed >= idle {
+		if (c.userTimeout > 0 && elapsed >= c.userTimeout && c.probesOut > 0) ||
+			(c.userTimeout == 0 && int(c.probesOut) >= c.keepCount()) {
+			c.writeErr()
+			return
+		}
+		c.sendProbe()
+		c.p.stats.TCPExt.Inc(snmp.TCPExtTCPKeepAlive)
+		c.probesOut++
+		c.armKA(kaKeepalive, c.keepIntvlTime())
+		return
+	}
+	c.armKA(kaKeepalive, idle-elapsed)
+}
+
+// armFinWait2 starts the FIN-WAIT-2 timeout of an orphaned connection
+// (tcp_fin_timeout, or TCP_LINGER2).
+func (c *conn) armFinWait2() {
+	d := c.p.v.finTimeout.Duration()
+	if c.lingerTime > 0 {
+		d = c.lingerTime
+	}
+	c.armKA(kaFinWait2, d)
+}

@@ -1,0 +1,224 @@
+package tcp
+
+import (
+	"math/bits"
+
+	"github.com/seed96fbdc48/inet/snmp"
+)
+
+const (
+	maxWscale    = 14
+	initCwnd     = 10 // RFC 6928, TCP_INIT_CWND
+	defaultMSS   = 536
+	maxTCPWindow = 32767
+)
+
+// winFromSpace is tcp_win_from_space with Linux's default scaling ratio of
+// one half: the window a buffer of space bytes can back (the other half
+// is the kernel's per-packet overhead, which inet does not have but whose
+// effect on windows it keeps).
+func winFromSpace(space int) int {
+	if space <= 0 {
+		return 0
+	}
+	return space - space/2
+}
+
+// fullSpace is tcp_full_space.
+func (c *conn) fullSpace() int { return winFromSpace(int(c.Opts.RcvBuf.Load())) }
+
+// queuedRcv is the payload held for the reader plus out-of-order data.
+func (c *conn) queuedRcv() int {
+	n := c.rcvq.len()
+	for i := range c.ooo {
+		n += len(c.ooo[i].data)
+	}
+	return n
+}
+
+// space is tcp_space: the free part of the receive buffer, as window.
+func (c *conn) space() int {
+	return winFromSpace(int(c.Opts.RcvBuf.Load())) - c.queuedRcv()
+}
+
+// initialWindow is tcp_select_initial_window: the first window offered
+// (the full space rounded down to whole MSS), the window scale (from the
+// largest buffer the socket could grow to) and the window clamp.
+func (c *conn) initialWindow(mss uint32, wscaleOK bool) {
+	clamp := c.windowClampOpt
+	if clamp == 0 {
+		clamp = 65535 << maxWscale
+	}
+	space := min(uint32(max(c.fullSpace(), 0)), clamp)
+	if space > mss {
+		space = space / mss * mss
+	}
+	c.rcvWnd = space
+	c.rcvWscale = 0
+	if wscaleOK {
+		sp := max(space, uint32(c.p.v.rmem.IntAt(2)), uint32(c.p.env.Settings.MustVar("net.core.rmem_max").Int()))
+		sp = min(sp, clamp)
+		w := bits.Len32(sp) - 1 - 15
+		c.rcvWscale = uint8(min(max(w, 0), maxWscale))
+	}
+	c.windowClamp = min(uint32(65535)<<c.rcvWscale, clamp)
+	c.rcvSsthresh = c.rcvWnd
+}
+
+// initBufferSpace is tcp_init_buffer_space, when the connection becomes
+// established: the clamp shrinks to the full space (tcp_app_win 31).
+func (c *conn) initBufferSpace() {
+	if c.Opts.BufLock.Load()&1 == 0 { // SOCK_SNDBUF_LOCK
+		c.sndbufExpand()
+	}
+	maxwin := uint32(c.fullSpace())
+	if c.windowClamp >= maxwin {
+		c.windowClamp = maxwin
+	}
+	c.rcvSsthresh = min(c.rcvSsthresh, c.windowClamp)
+	c.rcvSpace.time = c.now()
+	c.rcvSpace.seq = c.rcvNxt
+	c.rcvSpace.space = min(c.rcvSsthresh, c.rcvWnd, initCwnd*uint32(c.advMSS))
+}
+
+// receiveWindow is tcp_receive_window: what is left of the window we
+// advertised.
+func (c *conn) receiveWindow() uint32 {
+	w := c.rcvWup.add(c.rcvWnd).diff(c.rcvNxt)
+	if w < 0 {
+		return 0
+	}
+	return uint32(w)
+}
+
+// computeWindow is __tcp_select_window.
+func (c *conn) computeWindow() uint32 {
+	mss := int(c.rcvMSS)
+	free := c.space()
+	allowed := c.fullSpace()
+	full := min(int(c.windowClamp), allowed)
+	if mss > full {
+		mss = full
+		if mss <= 0 {
+			return 0
+		}
+	}
+	if free < full/2 {
+		c.quick = 0
+		free = free &^ (1<<c.rcvWscale - 1)
+		if free < allowed>>4 || free < mss {
+			return 0
+		}
+	}
+	if free > int(c.rcvSsthresh) {
+		free = int(c.rcvSsthresh)
+	}
+	if c.rcvWscale != 0 {
+		align := 1 << c.rcvWscale
+		return uint32((free + align - 1) &^ (align - 1))
+	}
+	w := int(c.rcvWnd)
+	if w <= free-mss || w > free {
+		if mss > 0 {
+			w = free / mss * mss
+		} else {
+			w = free
+		}
+	} else if mss == full && free > w+full/2 {
+		w = free
+	}
+	return uint32(max(w, 0))
+}
+
+// selectWindow is tcp_select_window: the window field of the next
+// segment, never shrinking the right edge already offered (RFC 9293
+// 3.8.6.2.2); SYNs carry it unscaled.
+func (c *conn) selectWindow(syn bool) uint16 {
+	if syn {
+		return uint16(min(c.rcvWnd, 65535))
+	}
+	old := c.rcvWnd
+	cur := c.receiveWindow()
+	nw := c.computeWindow()
+	if nw < cur {
+		if nw == 0 {
+			c.p.stats.TCPExt.Inc(snmp.TCPExtTCPWantZeroWindowAdv)
+		}
+		align := uint32(1) << c.rcvWscale
+		nw = (cur + align - 1) &^ (align - 1)
+	}
+	c.rcvWnd = nw
+	c.rcvWup = c.rcvNxt
+	nw = min(nw, uint32(65535)<<c.rcvWscale)
+	nw >>= c.rcvWscale
+	if nw == 0 {
+		if old != 0 {
+			c.p.stats.TCPExt.Inc(snmp.TCPExtTCPToZeroWindowAdv)
+		}
+	} else if old == 0 {
+		c.p.stats.TCPExt.Inc(snmp.TCPExtTCPFromZeroWindowAdv)
+	}
+	return uint16(nw)
+}
+
+// growWindow is tcp_grow_window: let the advertised window follow the data
+// the peer sends while the buffer has room.
+func (c *conn) growWindow(n int) {
+	if c.rcvSsthresh < c.windowClamp && int(c.rcvSsthresh) < c.space() {
+		incr := max(2*int(c.advMSS), 2*n)
+		room := c.windowClamp - c.rcvSsthresh
+		c.rcvSsthresh += min(room, uint32(incr))
+		c.quick |= 1
+	}
+}
+
+// rcvSpaceAdjust is tcp_rcv_space_adjust (receive buffer auto-tuning):
+// once per RTT, if the reader took more than last time, let the buffer
+// (and the window clamp) grow to twice that, within tcp_rmem[2], unless
+// SO_RCVBUF fixed it.
+func (c *conn) rcvSpaceAdjust() {
+	now := c.now()
+	rtt := c.srttUs >> 3
+	if rtt == 0 || now.Sub(c.rcvSpace.time).Microseconds() < int64(rtt) {
+		return
+	}
+	copied := uint32(c.copiedSeq().diff(c.rcvSpace.seq))
+	if copied > c.rcvSpace.space {
+		c.rcvSpace.space = copied
+		if c.p.v.moderateRcvbuf.Bool() && c.Opts.BufLock.Load()&2 == 0 { // SOCK_RCVBUF_LOCK
+			rcvwin := 2*int(copied) + 16*int(c.advMSS)
+			rcvbuf := min(2*rcvwin, c.p.v.rmem.IntAt(2))
+			if rcvbuf > int(c.Opts.RcvBuf.Load()) {
+				c.Opts.RcvBuf.Store(int32(rcvbuf))
+				c.windowClamp = uint32(winFromSpace(rcvbuf))
+			}
+		}
+	}
+	c.rcvSpace.seq = c.copiedSeq()
+	c.rcvSpace.time = now
+}
+
+// copiedSeq is the sequence number of the next byte the reader will get.
+func (c *conn) copiedSeq() seq { return c.rcvNxt.add(0) - seq(c.rcvq.len()) }
+
+// sndbufExpand is tcp_sndbuf_expand: room for twice the congestion window
+// of full segments (each charged as Linux charges it), within tcp_wmem[2].
+func (c *conn) sndbufExpand() {
+	perMSS := 1
+	for perMSS < int(c.mssCache)+320+256 {
+		perMSS <<= 1
+	}
+	perMSS += 256 + 64
+	nr := max(initCwnd, int(c.cwnd), int(c.reordering)+1)
+	sndmem := 2 * nr * perMSS
+	if int(c.Opts.SndBuf.Load()) < sndmem {
+		c.Opts.SndBuf.Store(int32(min(sndmem, c.p.v.wmem.IntAt(2))))
+	}
+}
+
+// sndSpace is how many more payload bytes the send queue takes: the
+// socket's SO_SNDBUF counts every byte twice (data and overhead), as the
+// receive side does.
+func (c *conn) sndSpace() int {
+	return int(c.Opts.SndBuf.Load())/2 - c.sndq.len()
+}
