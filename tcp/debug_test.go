@@ -6,9 +6,9 @@ import (
 	"testing"
 
 	"github.com/seed96fbdc48/inet/clock"
+	"github.com/seed96fbdc48/inet/internal/testnet"
 	"github.com/seed96fbdc48/inet/link/mem"
 	"github.com/seed96fbdc48/inet/link/pcap"
-	"github.com/seed96fbdc48/inet/internal/testnet"
 )
 
 // newPairPcap is newPair with a capture on a's link, printed by tcpdump
