@@ -2,6 +2,7 @@ package gonet_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/seed96fbdc48/inet/gonet"
 )
@@ -36,6 +37,17 @@ func TestSteadyStateAllocs(t *testing.T) {
 				return err
 			}
 			_, err := cli.Read(buf)
+			return err
+		}},
+		{"SetReadDeadline+Write+ReadFromUDPAddrPort", func() error {
+			// A server's habit: a fresh deadline before every read.
+			if err := srv.SetReadDeadline(time.Now().Add(time.Hour)); err != nil {
+				return err
+			}
+			if _, err := cli.Write(payload); err != nil {
+				return err
+			}
+			_, _, err := srv.ReadFromUDPAddrPort(buf)
 			return err
 		}},
 		{"WriteMsgUDPAddrPort+ReadMsgUDPAddrPort+ParseControlMessage", func() error {

@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -35,14 +36,41 @@ func isTimeout(t *testing.T, err error, op string) {
 	}
 }
 
-// waitPending waits until clk has n timers armed: a read blocked with a
-// deadline has armed one. Bounded in real time.
+// waitPending waits until clk has n timers armed (gonet arms one per
+// future deadline). Bounded in real time.
 func waitPending(t *testing.T, clk *clock.Manual, n int) {
 	t.Helper()
 	end := time.Now().Add(within)
 	for clk.Pending() != n {
 		if time.Now().After(end) {
 			t.Fatalf("manual clock has %d timers, want %d", clk.Pending(), n)
+		}
+		runtime.Gosched()
+	}
+}
+
+// waitBlocked waits until n goroutines are parked inside the socket
+// layer's wait (socket.sleep), so that what the test does next happens
+// to a blocked call. Bounded in real time.
+func waitBlocked(t *testing.T, n int) {
+	t.Helper()
+	end := time.Now().Add(within)
+	buf := make([]byte, 1<<20)
+	for {
+		stacks := string(buf[:runtime.Stack(buf, true)])
+		got := 0
+		for _, g := range strings.Split(stacks, "\n\n") {
+			head, _, _ := strings.Cut(g, "\n")
+			parked := strings.Contains(head, "[select") || strings.Contains(head, "[chan receive")
+			if parked && strings.Contains(g, "inet/socket.sleep(") {
+				got++
+			}
+		}
+		if got >= n {
+			return
+		}
+		if time.Now().After(end) {
+			t.Fatalf("%d goroutines blocked in the socket layer, want %d", got, n)
 		}
 		runtime.Gosched()
 	}
@@ -85,8 +113,9 @@ func TestDeadlineManualClock(t *testing.T) {
 	clk, _, srv, _ := loopPair(t)
 	base := clk.Pending()
 	srv.SetReadDeadline(clk.Now().Add(time.Second))
-	ch := readAsync(srv, make([]byte, 10))
 	waitPending(t, clk, base+1)
+	ch := readAsync(srv, make([]byte, 10))
+	waitBlocked(t, 1)
 	clk.Advance(999 * time.Millisecond)
 	select {
 	case r := <-ch:
@@ -110,7 +139,7 @@ func TestDeadlineMovedWhileBlocked(t *testing.T) {
 	// Into the past: the read wakes without the clock moving.
 	srv.SetReadDeadline(clk.Now().Add(time.Hour))
 	ch := readAsync(srv, make([]byte, 10))
-	waitPending(t, clk, base+1)
+	waitBlocked(t, 1)
 	srv.SetReadDeadline(clk.Now().Add(-time.Second))
 	isTimeout(t, await(t, ch).err, "read")
 	waitPending(t, clk, base)
@@ -118,15 +147,15 @@ func TestDeadlineMovedWhileBlocked(t *testing.T) {
 	// Later: the old deadline passes without effect, the new one fires.
 	srv.SetReadDeadline(clk.Now().Add(time.Second))
 	ch = readAsync(srv, make([]byte, 10))
-	waitPending(t, clk, base+1)
+	waitBlocked(t, 1)
 	armed := clk.Changed()
 	srv.SetReadDeadline(clk.Now().Add(3 * time.Second))
-	// The read stops its old timer, then arms one for the new deadline.
 	select {
 	case <-armed:
-	case <-time.After(within):
+	default:
 		t.Fatal("no timer armed for the moved deadline")
 	}
+	waitPending(t, clk, base+1)
 	clk.Advance(2 * time.Second)
 	select {
 	case r := <-ch:
@@ -141,7 +170,7 @@ func TestDeadlineMovedWhileBlocked(t *testing.T) {
 	srv.SetReadDeadline(clk.Now().Add(time.Second))
 	buf := make([]byte, 10)
 	ch = readAsync(srv, buf)
-	waitPending(t, clk, base+1)
+	waitBlocked(t, 1)
 	srv.SetReadDeadline(time.Time{})
 	waitPending(t, clk, base)
 	clk.Advance(time.Hour)
@@ -172,7 +201,6 @@ func TestDeadlineRealClock(t *testing.T) {
 // every later call fails with it, as net's do.
 func TestCloseWhileBlocked(t *testing.T) {
 	clk, _, srv, cli := loopPair(t)
-	base := clk.Pending()
 	srv.SetReadDeadline(clk.Now().Add(time.Hour))
 	ch1 := readAsync(srv, make([]byte, 10))
 	ch2 := make(chan error, 1)
@@ -180,7 +208,7 @@ func TestCloseWhileBlocked(t *testing.T) {
 		_, err := cli.Read(make([]byte, 10))
 		ch2 <- err
 	}()
-	waitPending(t, clk, base+1)
+	waitBlocked(t, 2)
 	if err := srv.Close(); err != nil {
 		t.Fatal(err)
 	}

@@ -22,8 +22,8 @@ type UDPConn struct {
 	connected bool           // made by DialUDP: WriteTo is refused, as net refuses it
 
 	closed atomic.Bool
-	rdl    atomic.Int64 // read deadline, Unix nanoseconds on the stack's clock; 0 = none
-	wdl    atomic.Int64 // write deadline, as rdl
+	rdl    deadline
+	wdl    deadline
 }
 
 var (
@@ -38,6 +38,9 @@ var (
 // UDPConn owns so from now on: closing it closes so.
 func NewUDPConn(so *socket.Socket, network string) *UDPConn {
 	c := &UDPConn{so: so, network: network}
+	clk := so.Base().Env.Clock
+	c.rdl.init(clk, so.SetReadDeadline)
+	c.wdl.init(clk, so.SetWriteDeadline)
 	if la, err := so.GetSockName(); err == nil {
 		c.lap, c.laddr = la, udpAddr(la)
 	}
@@ -74,6 +77,8 @@ func (c *UDPConn) Close() error {
 	if c.closed.Swap(true) {
 		return &net.OpError{Op: "close", Net: c.network, Source: c.laddr, Addr: c.raddr, Err: net.ErrClosed}
 	}
+	c.rdl.stop()
+	c.wdl.stop()
 	if err := c.so.Close(); err != nil {
 		return &net.OpError{Op: "close", Net: c.network, Source: c.laddr, Addr: c.raddr, Err: c.cause("close", err)}
 	}
@@ -88,9 +93,8 @@ func (c *UDPConn) SetDeadline(t time.Time) error {
 	if err := c.setCheck(); err != nil {
 		return err
 	}
-	storeDeadline(&c.rdl, t)
-	storeDeadline(&c.wdl, t)
-	c.so.SetDeadline(t)
+	c.rdl.Set(t)
+	c.wdl.Set(t)
 	return nil
 }
 
@@ -99,8 +103,7 @@ func (c *UDPConn) SetReadDeadline(t time.Time) error {
 	if err := c.setCheck(); err != nil {
 		return err
 	}
-	storeDeadline(&c.rdl, t)
-	c.so.SetReadDeadline(t)
+	c.rdl.Set(t)
 	return nil
 }
 
@@ -110,8 +113,7 @@ func (c *UDPConn) SetWriteDeadline(t time.Time) error {
 	if err := c.setCheck(); err != nil {
 		return err
 	}
-	storeDeadline(&c.wdl, t)
-	c.so.SetWriteDeadline(t)
+	c.wdl.Set(t)
 	return nil
 }
 
@@ -144,28 +146,13 @@ func (c *UDPConn) setCheck() error {
 	return nil
 }
 
-func storeDeadline(d *atomic.Int64, t time.Time) {
-	if t.IsZero() {
-		d.Store(0)
-		return
-	}
-	d.Store(t.UnixNano())
-}
-
-// expired reports whether deadline d has passed on the stack's clock, as
-// net's prepareRead and prepareWrite check before trying.
-func (c *UDPConn) expired(d *atomic.Int64) bool {
-	n := d.Load()
-	return n != 0 && c.so.Base().Now().UnixNano() >= n
-}
-
 // readCheck and writeCheck are what a call checks before it tries: the
 // socket is open and the deadline has not passed.
 func (c *UDPConn) readCheck() error {
 	if c.closed.Load() {
 		return net.ErrClosed
 	}
-	if c.expired(&c.rdl) {
+	if c.rdl.expired() {
 		return errDeadline
 	}
 	return nil
@@ -175,7 +162,7 @@ func (c *UDPConn) writeCheck() error {
 	if c.closed.Load() {
 		return net.ErrClosed
 	}
-	if c.expired(&c.wdl) {
+	if c.wdl.expired() {
 		return errDeadline
 	}
 	return nil

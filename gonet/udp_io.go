@@ -25,7 +25,7 @@ func (c *UDPConn) Read(b []byte) (int, error) {
 	if len(b) == 0 {
 		return 0, nil
 	}
-	if c.expired(&c.rdl) {
+	if c.rdl.expired() {
 		return 0, c.readError("read", errDeadline)
 	}
 	n, err := c.so.Recv(b, 0)
