@@ -312,8 +312,7 @@ func inputCases() []inputCase {
 		// only 0.0.0.0 itself is a zero-network martian: 0.1.2.3 is an
 		// ordinary source (delivered; the reply finds no route) and
 		// 0.0.0.5 an ordinary destination.
-		{name: "0/8 source", pkt: echo(3, pktOpts{src: "0.1.2.3"}), want: rx + "Ip:InDelivers Icmp:InMsgs Icmp:InEchos IcmpMsg:InType8",
-			gap: "package route still treats all of 0.0.0.0/8 as martian", stackWant: rx + "RtCache:in_martian_src"},
+		{name: "0/8 source", pkt: echo(3, pktOpts{src: "0.1.2.3"}), want: rx + "Ip:InDelivers Icmp:InMsgs Icmp:InEchos IcmpMsg:InType8"},
 		{name: "unspecified source to unicast", pkt: echo(3, pktOpts{src: "0.0.0.0"}), want: rx + "RtCache:in_martian_src"},
 		{name: "loopback source", pkt: echo(3, pktOpts{src: "127.0.0.1"}), want: rx + "RtCache:in_martian_src"},
 		// With rp_filter off, fib_validate_source refuses only our own
@@ -325,8 +324,7 @@ func inputCases() []inputCase {
 		{name: "network address source", pkt: echo(3, pktOpts{src: "198.18.0.0"}), want: echoed, answer: []string{"echo-reply"}},
 		{name: "network address destination", pkt: echo(3, pktOpts{dst: "198.18.0.0"}), want: rx + "Ip:InAddrErrors RtCache:in_no_route"},
 		{name: "our own address as source", pkt: echo(3, pktOpts{src: hostIP}), want: rx + "RtCache:in_martian_src"},
-		{name: "0/8 destination", pkt: echo(3, pktOpts{dst: "0.0.0.5"}), want: rx + "Ip:InAddrErrors RtCache:in_no_route",
-			gap: "package route still treats all of 0.0.0.0/8 as martian", stackWant: rx + "RtCache:in_martian_dst"},
+		{name: "0/8 destination", pkt: echo(3, pktOpts{dst: "0.0.0.5"}), want: rx + "Ip:InAddrErrors RtCache:in_no_route"},
 		{name: "loopback destination", pkt: echo(3, pktOpts{dst: "127.0.0.1"}), want: rx + "RtCache:in_martian_dst"},
 
 		// Not ours (ip_error with forwarding off).

@@ -57,7 +57,7 @@ func (f *FIB) Input(dst, src netip.Addr, iif int, o InputOptions) (InputResult, 
 		if sa>>24 == 127 && !o.RouteLocalnet {
 			return InputResult{}, ErrMartianSource
 		}
-		if sa>>24 == 0 {
+		if sa == 0 {
 			if !isLocalMulticast(d) && o.Proto != 2 {
 				return InputResult{}, ErrMartianSource
 			}
@@ -70,10 +70,12 @@ func (f *FIB) Input(dst, src netip.Addr, iif int, o InputOptions) (InputResult, 
 		return s.broadcastInput(dst, src, iif, o)
 	}
 	// Zero addresses are accepted only towards the limited broadcast.
-	if sa>>24 == 0 {
+	// Since Linux 5.3 ("Allow 0.0.0.0/8 as a valid address range") only
+	// 0.0.0.0 itself is a zero-network martian.
+	if sa == 0 {
 		return InputResult{}, ErrMartianSource
 	}
-	if d>>24 == 0 {
+	if d == 0 {
 		return InputResult{}, ErrMartianDest
 	}
 	if d>>24 == 127 {
