@@ -54,7 +54,8 @@ func NewUDPConn(so *socket.Socket, network string) *UDPConn {
 // Socket returns the underlying socket, for Setsockopt, Getsockopt, Poll
 // and the other calls package net reaches through SyscallConn. Calls that
 // change its addresses (Bind, Connect) are not reflected in LocalAddr and
-// RemoteAddr, as with a file descriptor changed behind net's back.
+// RemoteAddr, as with a file descriptor changed behind net's back; the
+// socket's own Go deadlines belong to the UDPConn (use its SetDeadline).
 func (c *UDPConn) Socket() *socket.Socket { return c.so }
 
 // LocalAddr returns the local address (a *net.UDPAddr).
