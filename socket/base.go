@@ -1,6 +1,7 @@
 package socket
 
 import (
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,6 +22,7 @@ const (
 	CmsgTimestamp   // SO_TIMESTAMP (struct timeval)
 	CmsgTimestampNS // SO_TIMESTAMPNS (struct timespec)
 	CmsgTimestampNew
+	CmsgTimestampingNew // SO_TIMESTAMPING_NEW was the name used
 )
 
 // Linux's buffer minimums (SOCK_MIN_RCVBUF, SOCK_MIN_SNDBUF: one and two
@@ -50,14 +52,23 @@ type Options struct {
 	RcvBuf         atomic.Int32 // bytes, as sk_rcvbuf (the doubled value)
 	SndBuf         atomic.Int32
 	RcvLowat       atomic.Int32
-	RcvTimeo       atomic.Int64 // nanoseconds, 0 = none
+	RcvTimeo       atomic.Int64 // jiffies (see Timeout), 0 = none, TimeoNow = do not wait
 	SndTimeo       atomic.Int64
 	Mark           atomic.Uint32
 	Priority       atomic.Uint32
 	BindDev        atomic.Int32 // SO_BINDTODEVICE interface index, 0 = none
 	LingerOn       atomic.Bool
-	LingerSec      atomic.Int32
+	LingerSec      atomic.Int32 // SO_LINGER seconds, capped at MaxInt32
+	LingerTime     atomic.Int64 // sk_lingertime in jiffies (what getsockopt reads)
 	SelectErrQ     atomic.Bool
+	flags          atomic.Uint32 // SO_* booleans without an effect in inet (sockFlag bits)
+	BusyPoll       atomic.Int32  // SO_BUSY_POLL
+	BusyBudget     atomic.Int32  // SO_BUSY_POLL_BUDGET
+	PeekOff        atomic.Int32  // SO_PEEK_OFF, -1 = off
+	IncomingCPU    atomic.Int32  // SO_INCOMING_CPU
+	MaxPacingRate  atomic.Uint64 // SO_MAX_PACING_RATE
+	TSFlags        atomic.Uint32 // SO_TIMESTAMPING flags
+	TxTime         atomic.Uint32 // SO_TXTIME: clockid<<8 | flags, 0 = off
 	BufLock        atomic.Uint32 // SOCK_SNDBUF_LOCK | SOCK_RCVBUF_LOCK (SO_BUF_LOCK)
 	cmsg           atomic.Uint32 // Cmsg* bits
 	TOS            atomic.Uint32
@@ -72,6 +83,7 @@ type Options struct {
 	NoDefrag       atomic.Bool
 	BindNoPort     atomic.Bool
 	RouterAlert    atomic.Bool
+	PassSec        atomic.Bool
 	Checksum       atomic.Bool
 	UcIndex        atomic.Int32 // IP_UNICAST_IF
 	McTTL          atomic.Int32
@@ -125,8 +137,10 @@ type Base struct {
 	shutdown atomic.Uint32
 	closed   atomic.Bool
 	nonblock atomic.Bool
-	stamp    atomic.Int64 // receive time of the last packet read (SIOCGSTAMP)
-	rmem     *rmemCounter // sk_rmem_alloc: set by Init before any use
+	stamp    atomic.Int64  // receive time of the last packet read (SIOCGSTAMP)
+	drops    atomic.Uint32 // sk_drops: datagrams the full receive queue refused
+	cookie   atomic.Uint64 // SO_COOKIE, 0 until first asked
+	rmem     *rmemCounter  // sk_rmem_alloc: set by Init before any use
 	rdl, wdl deadline
 }
 
@@ -137,6 +151,9 @@ func (b *Base) Init(env *Env, family, typ, proto int) {
 	b.Opts.RcvBuf.Store(int32(env.rmemDefault.Int()))
 	b.Opts.SndBuf.Store(int32(env.wmemDefault.Int()))
 	b.Opts.RcvLowat.Store(1)
+	b.Opts.PeekOff.Store(-1)
+	b.Opts.IncomingCPU.Store(-1)
+	b.Opts.MaxPacingRate.Store(^uint64(0))
 	b.Opts.TTL.Store(-1)
 	b.Opts.McTTL.Store(1)
 	b.Opts.McLoop.Store(true)
@@ -176,17 +193,50 @@ func (b *Base) AddShutdown(how uint32) {
 	b.Wq.Notify(EventIn | EventOut | EventHup | EventRdHup | eventWake)
 }
 
+// Cookie returns the socket's SO_COOKIE, assigning the stack's next one on
+// first use (sock_gen_cookie).
+func (b *Base) Cookie() uint64 {
+	if c := b.cookie.Load(); c != 0 {
+		return c
+	}
+	b.cookie.CompareAndSwap(0, b.Env.nextCookie.Add(1))
+	return b.cookie.Load()
+}
+
+// AddDrop counts a datagram the socket had to drop (sk_drops, reported by
+// SO_MEMINFO).
+func (b *Base) AddDrop() { b.drops.Add(1) }
+
 // Closed reports whether Close was called.
 func (b *Base) Closed() bool { return b.closed.Load() }
 
 // Nonblocking reports O_NONBLOCK.
 func (b *Base) Nonblocking() bool { return b.nonblock.Load() }
 
-// RcvTimeo returns SO_RCVTIMEO.
-func (b *Base) RcvTimeo() time.Duration { return time.Duration(b.Opts.RcvTimeo.Load()) }
+// RcvTimeo returns SO_RCVTIMEO as a wait: 0 for none, a negative value
+// for "do not wait" (a negative tv_sec was set).
+func (b *Base) RcvTimeo() time.Duration { return b.timeo(b.Opts.RcvTimeo.Load()) }
 
-// SndTimeo returns SO_SNDTIMEO.
-func (b *Base) SndTimeo() time.Duration { return time.Duration(b.Opts.SndTimeo.Load()) }
+// SndTimeo returns SO_SNDTIMEO as RcvTimeo does.
+func (b *Base) SndTimeo() time.Duration { return b.timeo(b.Opts.SndTimeo.Load()) }
+
+// TimeoNow is the stored SO_RCVTIMEO / SO_SNDTIMEO for a zero timeout
+// (sk_rcvtimeo 0: return EAGAIN at once).
+const TimeoNow = -1
+
+func (b *Base) timeo(j int64) time.Duration {
+	switch {
+	case j == 0:
+		return 0
+	case j == TimeoNow:
+		return -1
+	}
+	hz := int64(b.Env.Settings.HZ())
+	if j/hz >= int64(math.MaxInt64/time.Second) {
+		return 0 // longer than a Duration holds: as good as none
+	}
+	return time.Duration(j/hz)*time.Second + time.Duration(j%hz)*time.Second/time.Duration(hz)
+}
 
 // TTL returns the unicast TTL to send with (IP_TTL or ip_default_ttl).
 func (b *Base) TTL() uint8 {

@@ -43,6 +43,9 @@ type Env struct {
 
 	caps atomic.Uint32 // the capabilities in force
 
+	nextCookie  atomic.Uint64 // last SO_COOKIE given out
+	netnsCookie uint64        // SO_NETNS_COOKIE, drawn at Init
+
 	// Settings read on hot paths, looked up once.
 	rmemDefault, wmemDefault, rmemMax, wmemMax, optmemMax *sysctl.Var
 	defaultTTL, nonlocalBind, portRange, unprivPort       *sysctl.Var
@@ -61,7 +64,12 @@ func (e *Env) Init() {
 	e.portRange = s.MustVar("net.ipv4.ip_local_port_range")
 	e.unprivPort = s.MustVar("net.ipv4.ip_unprivileged_port_start")
 	e.caps.Store(uint32(e.Caps))
+	e.netnsCookie = e.Rand.Uint64() | 1
 }
+
+// NetnsCookie is SO_NETNS_COOKIE: a value identifying the stack, as a
+// network namespace's cookie identifies it.
+func (e *Env) NetnsCookie() uint64 { return e.netnsCookie }
 
 // SetCaps changes the capabilities the stack's sockets have from now on
 // (as a process dropping or regaining capabilities: checks made later see

@@ -129,12 +129,15 @@ func (d *deadline) get() (time.Time, bool) {
 }
 
 // sleep blocks on w until it is woken, the relative timeout (SO_RCVTIMEO,
-// 0 = none) expires (EAGAIN), the Go deadline passes (ErrDeadline), or the
+// 0 = none, negative = do not wait) expires (EAGAIN), the Go deadline passes (ErrDeadline), or the
 // socket is closed (EBADF, reported by the caller's next check). It returns
 // nil when woken. Timers run on clk, so a manual clock drives timeouts.
 func sleep(clk clock.Clock, w *Waiter, timeout time.Duration, start time.Time, dl *deadline) error {
 	var wait time.Duration
 	var why error
+	if timeout < 0 {
+		return unix.EAGAIN
+	}
 	now := clk.Now()
 	if timeout > 0 {
 		wait = start.Add(timeout).Sub(now)

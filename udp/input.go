@@ -105,6 +105,7 @@ func (s *sock) queue(pk *pkt.Buffer) {
 	}
 	ip := wire.IPv4(pk.NetworkHeader())
 	if !s.Rcv.Enqueue(pk, pkt.Truesize(ip.TotalLen())) {
+		s.AddDrop()
 		s.p.stats.UDP.Inc(snmp.UDPRcvbufErrors)
 		s.p.stats.UDP.Inc(snmp.UDPInErrors)
 		pk.Release()

@@ -250,3 +250,10 @@ func (s *sock) broadcastMatch(daddr netip.Addr, saddr netip.Addr, sport uint16, 
 	}
 	return true
 }
+
+// InReuseportGroup reports whether s belongs to a SO_REUSEPORT group.
+func (s *sock) InReuseportGroup() bool {
+	s.p.mu.RLock()
+	defer s.p.mu.RUnlock()
+	return s.group != nil
+}

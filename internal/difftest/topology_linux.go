@@ -2,6 +2,8 @@ package difftest
 
 import (
 	"net/netip"
+	"os"
+	"strings"
 	"testing"
 	"unsafe"
 
@@ -129,11 +131,34 @@ func newInetWorld(t *testing.T) *World {
 		t.Fatal(err)
 	}
 	h := newInetHost(s)
+	// Settings Linux keeps for the whole host (a new namespace inherits
+	// them) are the environment, not behaviour: inet is given the
+	// kernel's.
+	for _, name := range hostSettings {
+		v, err := readHostSysctl(name)
+		if err != nil {
+			t.Fatalf("reading %s: %v", name, err)
+		}
+		if err := s.SetSysctl(name, v); err != nil {
+			t.Fatalf("inet: sysctl %s=%s: %v", name, v, err)
+		}
+	}
 	w := &World{Host: h, Stack: s, nsA: nsW, nsB: nsB, closeAll: h.closeAll}
 	w.Peer = newPeer(t, nsB)
 	w.init(t)
 	t.Cleanup(h.closeAll)
 	return w
+}
+
+// hostSettings are the sysctls a new network namespace takes from the
+// host (tuned on many machines: rmem_max is 4 MiB here, not Linux's
+// 212992).
+var hostSettings = []string{"net.core.rmem_max", "net.core.wmem_max", "net.core.rmem_default",
+	"net.core.wmem_default", "net.core.optmem_max"}
+
+func readHostSysctl(name string) (string, error) {
+	b, err := os.ReadFile(sysctlPath(name))
+	return strings.TrimSpace(string(b)), err
 }
 
 // init applies the settings both A's share: no per-destination ICMP rate
