@@ -2,6 +2,7 @@ package socket
 
 import (
 	"encoding/binary"
+	"net/netip"
 
 	"github.com/seed96fbdc48/inet/wire"
 	"golang.org/x/sys/unix"
@@ -9,9 +10,25 @@ import (
 
 // IP_* values golang.org/x/sys/unix may lack.
 const (
+	ipIPsecPolicy    = 16
+	ipXfrmPolicy     = 17
 	ipRecvErrRFC4884 = 26
 	ipLocalPortRange = 51
 	ipProtocol       = 52
+	mrtBase          = 200 // MRT_INIT
+	mrtMax           = 212 // MRT_FLUSH
+)
+
+// Multicast option sizes (struct ip_mreq, ip_mreq_source, group_req,
+// group_source_req, IP_MSFILTER_SIZE(0), GROUP_FILTER_SIZE(0)).
+const (
+	sizeMreq         = 8
+	sizeMreqn        = 12
+	sizeMreqSource   = 12
+	sizeGroupReq     = 136
+	sizeGroupSrcReq  = 264
+	sizeMsfilter0    = 16
+	sizeGroupFilter0 = 144
 )
 
 // ipIntOpts are the options do_ip_setsockopt reads as an int, or as one
@@ -35,6 +52,11 @@ func TOSPriority(tos uint8) uint32 {
 func (s *Socket) setIPOpt(name int, val []byte) error {
 	b := s.b
 	o := &b.Opts
+	if name >= mrtBase && name <= mrtMax {
+		// ip_mroute_setsockopt: multicast routing is for raw IGMP
+		// sockets.
+		return unix.EOPNOTSUPP
+	}
 	var v int32
 	if ipIntOpts[name] {
 		if len(val) >= 4 {
@@ -46,8 +68,9 @@ func (s *Socket) setIPOpt(name int, val []byte) error {
 	on := v != 0
 	switch name {
 	case unix.IP_ROUTER_ALERT:
+		// ip_ra_control: raw sockets only, and not IPPROTO_RAW.
 		if b.Type != unix.SOCK_RAW || b.Protocol == unix.IPPROTO_RAW {
-			return unix.ENOPROTOOPT
+			return unix.EINVAL
 		}
 		o.RouterAlert.Store(on)
 	case unix.IP_PKTINFO:
@@ -61,6 +84,7 @@ func (s *Socket) setIPOpt(name int, val []byte) error {
 	case unix.IP_RETOPTS:
 		o.setCmsg(CmsgRetOpts, on)
 	case unix.IP_PASSSEC:
+		o.PassSec.Store(on)
 	case unix.IP_RECVORIGDSTADDR:
 		o.setCmsg(CmsgOrigDstAddr, on)
 	case unix.IP_RECVFRAGSIZE:
@@ -183,6 +207,59 @@ func (s *Socket) setIPOpt(name int, val []byte) error {
 		} else {
 			o.IPOptions.Store(&opt)
 		}
+	case unix.IP_MULTICAST_IF:
+		return s.setMulticastIf(val)
+	case unix.IP_ADD_MEMBERSHIP, unix.IP_DROP_MEMBERSHIP:
+		if b.Type == unix.SOCK_STREAM || len(val) < sizeMreq {
+			return unix.EINVAL
+		}
+		if name == unix.IP_DROP_MEMBERSHIP {
+			return unix.EADDRNOTAVAIL // ip_mc_leave_group: never joined
+		}
+		if !netip.AddrFrom4([4]byte(val[:4])).IsMulticast() {
+			return unix.EINVAL // ip_mc_join_group
+		}
+		return errMulticastNotYet
+	case unix.IP_BLOCK_SOURCE, unix.IP_UNBLOCK_SOURCE, unix.IP_ADD_SOURCE_MEMBERSHIP, unix.IP_DROP_SOURCE_MEMBERSHIP:
+		if len(val) != sizeMreqSource {
+			return unix.EINVAL
+		}
+		return errMulticastNotYet
+	case unix.IP_MSFILTER:
+		if len(val) < sizeMsfilter0 {
+			return unix.EINVAL
+		}
+		return errMulticastNotYet
+	case unix.MCAST_JOIN_GROUP, unix.MCAST_LEAVE_GROUP:
+		if len(val) < sizeGroupReq {
+			return unix.EINVAL
+		}
+		return errMulticastNotYet
+	case unix.MCAST_JOIN_SOURCE_GROUP, unix.MCAST_LEAVE_SOURCE_GROUP, unix.MCAST_BLOCK_SOURCE, unix.MCAST_UNBLOCK_SOURCE:
+		if len(val) != sizeGroupSrcReq {
+			return unix.EINVAL
+		}
+		return errMulticastNotYet
+	case unix.MCAST_MSFILTER:
+		if len(val) < sizeGroupFilter0 {
+			return unix.EINVAL
+		}
+		return errMulticastNotYet
+	case ipIPsecPolicy, ipXfrmPolicy:
+		// xfrm_user_policy: inet has no IPsec. Linux answers these
+		// arguments so: EPERM without CAP_NET_ADMIN, EMSGSIZE for an
+		// empty policy, EOPNOTSUPP for IP_IPSEC_POLICY without PF_KEY,
+		// EINVAL for a malformed IP_XFRM_POLICY.
+		if !b.Env.Capable(CapNetAdmin) {
+			return unix.EPERM
+		}
+		if len(val) == 0 {
+			return unix.EMSGSIZE
+		}
+		if name == ipIPsecPolicy {
+			return unix.EOPNOTSUPP
+		}
+		return unix.EINVAL
 	case unix.IP_UNICAST_IF:
 		if len(val) != 4 {
 			return unix.EINVAL
@@ -202,6 +279,54 @@ func (s *Socket) setIPOpt(name int, val []byte) error {
 	default:
 		return unix.ENOPROTOOPT
 	}
+	return nil
+}
+
+// errMulticastNotYet answers well-formed multicast membership requests
+// until the multicast issue implements them.
+var errMulticastNotYet = unix.ENOPROTOOPT
+
+// setMulticastIf is IP_MULTICAST_IF: a struct ip_mreqn (12 bytes or more),
+// ip_mreq (8) or in_addr (4); shorter is EINVAL. No index and INADDR_ANY
+// resets; an address is looked up among the local ones, an index among
+// the interfaces (EADDRNOTAVAIL); an index other than SO_BINDTODEVICE's is
+// EINVAL.
+func (s *Socket) setMulticastIf(val []byte) error {
+	b := s.b
+	if b.Type == unix.SOCK_STREAM || len(val) < 4 {
+		return unix.EINVAL
+	}
+	var addr [4]byte
+	index := 0
+	switch {
+	case len(val) >= sizeMreqn:
+		copy(addr[:], val[4:8])
+		index = int(int32(binary.NativeEndian.Uint32(val[8:12])))
+	case len(val) >= sizeMreq:
+		copy(addr[:], val[4:8])
+	default:
+		copy(addr[:], val[:4])
+	}
+	a := netip.AddrFrom4(addr)
+	if index == 0 {
+		if a == anyAddr {
+			b.Opts.McIndex.Store(0)
+			b.Opts.McAddr.Store(0)
+			return nil
+		}
+		i, ok := b.Env.FIB.IsLocal(a)
+		if !ok {
+			return unix.EADDRNOTAVAIL
+		}
+		index = i
+	} else if _, ok := b.Env.FIB.Iface(index); !ok {
+		return unix.EADDRNOTAVAIL
+	}
+	if bd := int(b.Opts.BindDev.Load()); bd != 0 && index != bd {
+		return unix.EINVAL
+	}
+	b.Opts.McIndex.Store(int32(index))
+	b.Opts.McAddr.Store(binary.NativeEndian.Uint32(addr[:]))
 	return nil
 }
 
@@ -240,7 +365,27 @@ func (s *Socket) getIPOpt(name int, buf []byte) (int, error) {
 	o := &b.Opts
 	var v int32
 	f := o.Cmsg()
+	if name >= mrtBase && name <= mrtMax {
+		return 0, unix.EOPNOTSUPP // ip_mroute_getsockopt
+	}
 	switch name {
+	case unix.IP_MSFILTER:
+		// ip_mc_msfget reads the group from the caller's buffer: it
+		// must be multicast.
+		if len(buf) < sizeMsfilter0 || !netip.AddrFrom4([4]byte(buf[:4])).IsMulticast() {
+			return 0, unix.EINVAL
+		}
+		return 0, errMulticastNotYet
+	case unix.MCAST_MSFILTER:
+		// ip_mc_gsfget: the group, a sockaddr at offset 8, must be
+		// an AF_INET multicast address.
+		if len(buf) < sizeGroupFilter0 || binary.NativeEndian.Uint16(buf[8:]) != unix.AF_INET ||
+			!netip.AddrFrom4([4]byte(buf[12:16])).IsMulticast() {
+			return 0, unix.EINVAL
+		}
+		return 0, errMulticastNotYet
+	case unix.IP_ROUTER_ALERT:
+		v = boolInt(o.RouterAlert.Load())
 	case unix.IP_PKTINFO:
 		v = boolInt(f&CmsgPktInfo != 0)
 	case unix.IP_RECVTTL:
@@ -252,7 +397,7 @@ func (s *Socket) getIPOpt(name int, buf []byte) (int, error) {
 	case unix.IP_RETOPTS:
 		v = boolInt(f&CmsgRetOpts != 0)
 	case unix.IP_PASSSEC:
-		v = 0
+		v = boolInt(o.PassSec.Load())
 	case unix.IP_RECVORIGDSTADDR:
 		v = boolInt(f&CmsgOrigDstAddr != 0)
 	case unix.IP_CHECKSUM:
