@@ -34,13 +34,18 @@ func (s *sock) SetOption(level, name int, val []byte) error {
 	case UDPCork:
 		s.cork.Store(v != 0)
 	case UDPEncap:
+		// udp_lib_setsockopt: none, ESP in UDP (2) and L2TP (3) are
+		// the types a socket can ask for (ESPINUDP_NON_IKE is gone).
 		switch v {
-		case 0, 1, 2, 3, 4, 5:
+		case 0, 2, 3:
 			s.encap.Store(v)
 		default:
 			return unix.ENOPROTOOPT
 		}
-	case UDPNoCheck6Tx, UDPNoCheck6Rx:
+	case UDPNoCheck6Tx:
+		s.noCheck6Tx.Store(v != 0)
+	case UDPNoCheck6Rx:
+		s.noCheck6Rx.Store(v != 0)
 	case UDPSegment:
 		if v < 0 || v > 0xffff {
 			return unix.EINVAL
@@ -66,7 +71,11 @@ func (s *sock) GetOption(level, name int, buf []byte) (int, error) {
 		v = b2i(s.cork.Load())
 	case UDPEncap:
 		v = s.encap.Load()
-	case UDPNoCheck6Tx, UDPNoCheck6Rx, udpliteSendCscov, udpliteRecvCscov:
+	case UDPNoCheck6Tx:
+		v = b2i(s.noCheck6Tx.Load())
+	case UDPNoCheck6Rx:
+		v = b2i(s.noCheck6Rx.Load())
+	case udpliteSendCscov, udpliteRecvCscov:
 		v = 0
 	case UDPSegment:
 		v = s.gso.Load()

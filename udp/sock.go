@@ -39,6 +39,8 @@ type sock struct {
 	encap atomic.Int32
 	gso   atomic.Int32
 	gro   atomic.Bool
+
+	noCheck6Tx, noCheck6Rx atomic.Bool // UDP_NO_CHECK6_*: IPv6 only, stored
 }
 
 var _ socket.Proto = (*sock)(nil)
