@@ -75,24 +75,34 @@ func (m *Manual) Advance(d time.Duration) {
 // AdvanceTo moves the clock to t (if t is in the future) running timers on
 // the way.
 func (m *Manual) AdvanceTo(target time.Time) {
-	for {
-		m.mu.Lock()
-		if len(m.timers) == 0 || m.timers[0].when.After(target) {
-			if target.After(m.now) {
-				m.now = target
-			}
-			m.notifyLocked()
-			m.mu.Unlock()
-			return
-		}
-		t := heap.Pop(&m.timers).(*manualTimer)
-		if t.when.After(m.now) {
-			m.now = t.when
-		}
-		f := t.f
-		m.mu.Unlock()
-		f()
+	for m.fireNext(target, true) {
 	}
+	m.mu.Lock()
+	if target.After(m.now) {
+		m.now = target
+	}
+	m.notifyLocked()
+	m.mu.Unlock()
+}
+
+// fireNext runs the earliest timer, moving the clock to its deadline, if
+// there is one due by target (any, when bounded is false). It reports
+// whether one ran.
+func (m *Manual) fireNext(target time.Time, bounded bool) bool {
+	m.mu.Lock()
+	if len(m.timers) == 0 || (bounded && m.timers[0].when.After(target)) {
+		m.mu.Unlock()
+		return false
+	}
+	t := heap.Pop(&m.timers).(*manualTimer)
+	if t.when.After(m.now) {
+		m.now = t.when
+	}
+	f := t.f
+	m.notifyLocked()
+	m.mu.Unlock()
+	f()
+	return true
 }
 
 // Next reports the deadline of the earliest pending timer.
@@ -117,20 +127,7 @@ func (m *Manual) Pending() int {
 // number run. The limit bounds tests against timers that re-arm forever.
 func (m *Manual) RunUntilIdle(limit int) int {
 	n := 0
-	for n < limit {
-		m.mu.Lock()
-		if len(m.timers) == 0 {
-			m.mu.Unlock()
-			break
-		}
-		t := heap.Pop(&m.timers).(*manualTimer)
-		if t.when.After(m.now) {
-			m.now = t.when
-		}
-		f := t.f
-		m.notifyLocked()
-		m.mu.Unlock()
-		f()
+	for n < limit && m.fireNext(time.Time{}, false) {
 		n++
 	}
 	return n
