@@ -23,6 +23,11 @@ type SendParams struct {
 	// DF sets the don't-fragment flag; a packet larger than the path MTU
 	// with DF set fails with EMSGSIZE.
 	DF bool
+	// IgnoreDF marks a packet the host may still fragment although DF is
+	// set (skb->ignore_df: IP_MTU_DISCOVER below DO, or OMIT); such a
+	// packet takes an identifier from the generator, where a real DF
+	// packet of an unconnected socket gets 0 (ip_select_ident_segs).
+	IgnoreDF bool
 	// Options are raw IP options (at most 40 bytes).
 	Options []byte
 	// Oif forces the output interface (SO_BINDTODEVICE, IP_PKTINFO).
@@ -99,7 +104,7 @@ func (l *Layer) OutputRoute(p *pkt.Buffer, sp *SendParams, rt *route.OutputResul
 	switch {
 	case sp.ID != nil:
 		hdr.ID = uint16(sp.ID.Add(1) - 1)
-	case sp.DF:
+	case sp.DF && !sp.IgnoreDF:
 		hdr.ID = 0
 	default:
 		hdr.ID = l.ids.next(hdr.Dst, hdr.Src, hdr.Protocol, l.clk.Now().UnixMilli())
@@ -137,7 +142,13 @@ func (l *Layer) finishOutput(p *pkt.Buffer, rt *route.OutputResult, noLoop bool)
 	case route.TypeLocal:
 		l.stats.IP.Inc(snmp.IPOutTransmits)
 		l.stats.IPExt.Add(snmp.IPExtOutOctets, uint64(p.Len()))
-		return l.loopback(p, route.TypeLocal, l.fib.LoopbackIndex())
+		// The packet appears on the local route's device (rt_iif is
+		// orig_oif): a0 for a0's address, lo for 127.0.0.0/8.
+		in := l.fib.LoopbackIndex()
+		if rt.Route != nil && rt.Route.IfIndex != 0 {
+			in = rt.Route.IfIndex
+		}
+		return l.loopback(p, route.TypeLocal, in)
 	case route.TypeBroadcast:
 		if !noLoop {
 			// The copy ip_mc_output loops back goes through
