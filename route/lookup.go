@@ -146,8 +146,15 @@ func (s *snapshot) specDst(iif int, src netip.Addr) netip.Addr {
 
 // lookup searches the local table, then the main table, for a usable route
 // to d; with oif set, only routes through that interface match.
-func (s *snapshot) lookup(d uint32, oif int) *Route {
+func (s *snapshot) lookup(d uint32, oif int) *Route { return s.lookupScope(d, oif, ScopeUniverse) }
+
+// lookupScope is lookup accepting only routes of scope at least scope
+// (fib_table_lookup skips narrower ones: RTO_ONLINK asks for link).
+func (s *snapshot) lookupScope(d uint32, oif int, scope Scope) *Route {
 	ok := func(r *Route) bool {
+		if r.Scope < scope {
+			return false
+		}
 		// fib_lookup_good_nhc: with an oif, only a route whose
 		// nexthop device is that interface matches, local and
 		// broadcast routes included (127.0.0.0/8 is lo's).
@@ -171,6 +178,9 @@ type Flow struct {
 	// AnySrc lets Src be a non-local address (IP_FREEBIND, IP_TRANSPARENT,
 	// ip_nonlocal_bind): FLOWI_FLAG_ANYSRC.
 	AnySrc bool
+	// OnLink restricts the lookup to routes of link scope or narrower,
+	// so no gateway is used (SO_DONTROUTE, MSG_DONTROUTE: RTO_ONLINK).
+	OnLink bool
 }
 
 // OutputResult is the output route decision.
@@ -260,7 +270,11 @@ func (f *FIB) Output(fl Flow) (OutputResult, error) {
 		}
 		return s.makeOutput(fl, lo, src, nil, TypeLocal)
 	}
-	r := s.lookup(d, fl.Oif)
+	scope := ScopeUniverse
+	if fl.OnLink {
+		scope = ScopeLink
+	}
+	r := s.lookupScope(d, fl.Oif, scope)
 	if r == nil || r.Type == TypeUnreachable || r.Type == TypeBlackhole || r.Type == TypeProhibit || r.Type == TypeThrow {
 		if r != nil {
 			switch r.Type {
@@ -329,6 +343,12 @@ func (s *snapshot) makeOutput(fl Flow, dev *Iface, src netip.Addr, r *Route, t T
 	}
 	if t == TypeUnspec {
 		t = TypeUnicast
+	}
+	if t == TypeUnicast && dev.Loopback() {
+		// __mkroute_output: whatever leaves by the loopback device is
+		// delivered here (RTCF_LOCAL), even for an address that is
+		// not ours (SO_BINDTODEVICE lo).
+		t = TypeLocal
 	}
 	out := OutputResult{Type: t, Dst: fl.Dst, IfIndex: dev.Index, NextHop: fl.Dst, Src: src, MTU: dev.MTU, Route: r}
 	if r != nil {
