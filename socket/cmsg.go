@@ -160,7 +160,21 @@ type SendControl struct {
 // IP_TOS (CMSG_LEN(4) or CMSG_LEN(1), 0..255), IP_RETOPTS (at most 40
 // bytes, validated); SOL_SOCKET SO_MARK (needs CapNetAdmin or CapNetRaw),
 // SO_PRIORITY; other SOL_IP types are EINVAL, other levels ignored.
-func (e *Env) ParseSendControl(b []byte) (SendControl, error) {
+func (e *Env) ParseSendControl(b []byte) (SendControl, error) { return e.parseSendControl(b, 0) }
+
+// ParseSendControl is Env.ParseSendControl for this socket, whose
+// SO_TIMESTAMPING flags decide whether SCM_TS_OPT_ID is allowed.
+func (b *Base) ParseSendControl(ctl []byte) (SendControl, error) {
+	return b.Env.parseSendControl(ctl, b.Opts.TSFlags.Load())
+}
+
+// SCM_TS_OPT_ID and the SO_TIMESTAMPING bits a message may ask for.
+const (
+	scmTSOptID                  = 81
+	sofTimestampingTxRecordMask = 1<<0 | 1<<1 | 1<<8 | 1<<9 | 1<<18
+)
+
+func (e *Env) parseSendControl(b []byte, tsflags uint32) (SendControl, error) {
 	sc := SendControl{TOS: -1}
 	err := walkCmsgs(b, func(c Cmsg) error {
 		n := len(c.Data)
@@ -184,6 +198,20 @@ func (e *Env) ParseSendControl(b []byte) (SendControl, error) {
 					return unix.EPERM
 				}
 				sc.Priority, sc.HasPrio = v, true
+			case soTimestampingOld, soTimestampingNew:
+				// Per-message TX timestamp requests: only the
+				// SOF_TIMESTAMPING_TX_RECORD_MASK bits; inet
+				// records no TX timestamps.
+				if n != 4 {
+					return unix.EINVAL
+				}
+				if binary.NativeEndian.Uint32(c.Data)&^sofTimestampingTxRecordMask != 0 {
+					return unix.EINVAL
+				}
+			case scmTSOptID:
+				if tsflags&sofTimestampingOptID == 0 || n != 4 {
+					return unix.EINVAL
+				}
 			case unix.SCM_RIGHTS, unix.SCM_CREDENTIALS:
 				// Semantically SOL_UNIX: ignored on inet sockets.
 			default:

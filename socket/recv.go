@@ -11,13 +11,25 @@ import (
 
 // PutRecvCmsgs writes the control messages recvmsg returns with a received
 // packet p (network header recorded) into m.Control, in Linux's order:
-// the timestamp (sock_recv_cmsgs), then IP_PKTINFO, IP_TTL, IP_TOS,
-// IP_RECVOPTS, IP_RETOPTS and IP_ORIGDSTADDR (ip_cmsg_recv_offset). dstPort
-// is the transport destination port for IP_ORIGDSTADDR. It records the
-// packet's time for SIOCGSTAMP and sets MSG_CTRUNC when the buffer is short.
-func (b *Base) PutRecvCmsgs(m *Msg, p *pkt.Buffer, dstPort uint16) {
+// the timestamps, SO_RXQ_OVFL's drop count, SO_RCVMARK's mark and
+// SO_RCVPRIORITY's priority (sock_recv_cmsgs), then IP_PKTINFO, IP_TTL,
+// IP_TOS, IP_RECVOPTS, IP_RETOPTS and IP_ORIGDSTADDR (ip_cmsg_recv_offset).
+// dstPort is the transport destination port for IP_ORIGDSTADDR, drops the
+// count the queue recorded with the packet. It records the packet's time
+// for SIOCGSTAMP and sets MSG_CTRUNC when the buffer is short.
+func (b *Base) PutRecvCmsgs(m *Msg, p *pkt.Buffer, dstPort uint16, drops uint32) {
 	w := cmsgWriter{buf: m.Control}
 	b.putStamp(&w, p.Stamp)
+	o := &b.Opts
+	if drops != 0 && o.flag(flagRxqOvfl) {
+		w.putInt(unix.SOL_SOCKET, unix.SO_RXQ_OVFL, int32(drops))
+	}
+	if o.flag(flagRcvMark) {
+		w.putInt(unix.SOL_SOCKET, unix.SO_MARK, int32(p.Mark))
+	}
+	if o.flag(flagRcvPriority) {
+		w.putInt(unix.SOL_SOCKET, unix.SO_PRIORITY, int32(p.Priority))
+	}
 	b.putIPCmsgs(&w, p, dstPort)
 	m.ControlLen = w.n
 	if w.trunc {
@@ -32,10 +44,11 @@ func (b *Base) putStamp(w *cmsgWriter, stamp int64) {
 	}
 	b.stamp.Store(stamp)
 	f := b.Opts.Cmsg()
+	t := time.Unix(0, stamp)
+	defer b.putTimestamping(w, t)
 	if f&CmsgTimestamp == 0 {
 		return
 	}
-	t := time.Unix(0, stamp)
 	switch {
 	case f&CmsgTimestampNS != 0:
 		ts := timespecBytes(t)
@@ -52,6 +65,25 @@ func (b *Base) putStamp(w *cmsgWriter, stamp int64) {
 		}
 		w.put(unix.SOL_SOCKET, typ, tv[:])
 	}
+}
+
+// putTimestamping is the SO_TIMESTAMPING part of __sock_recv_timestamp:
+// with SOF_TIMESTAMPING_SOFTWARE and SOF_TIMESTAMPING_RX_SOFTWARE (or
+// without the RX filter), a struct scm_timestamping whose first timespec
+// is the software receive time; no hardware stamps in inet.
+func (b *Base) putTimestamping(w *cmsgWriter, t time.Time) {
+	f := b.Opts.TSFlags.Load()
+	if f&sofTimestampingSoftware == 0 || (f&sofTimestampingRxSoftware == 0 && f&sofTimestampingOptRxFilter != 0) {
+		return
+	}
+	var ts [48]byte
+	one := timespecBytes(t)
+	copy(ts[:], one[:])
+	typ := soTimestampingOld
+	if b.Opts.Cmsg()&CmsgTimestampingNew != 0 {
+		typ = soTimestampingNew
+	}
+	w.put(unix.SOL_SOCKET, typ, ts[:])
 }
 
 // putIPCmsgs is ip_cmsg_recv_offset for the IP-level messages.

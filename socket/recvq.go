@@ -21,8 +21,9 @@ type RecvQueue struct {
 }
 
 type entry struct {
-	p    *pkt.Buffer
-	size int // truesize charged
+	p     *pkt.Buffer
+	size  int    // truesize charged
+	drops uint32 // sk_drops when queued, with SO_RXQ_OVFL on (SOCK_SKB_CB dropcount)
 }
 
 // rmemCounter is sk_rmem_alloc, shared by the receive and error queues of
@@ -42,11 +43,15 @@ func (q *RecvQueue) Enqueue(p *pkt.Buffer, size int) bool {
 		return false
 	}
 	q.rmem.Add(int64(size))
+	var drops uint32
+	if q.b.Opts.flag(flagRxqOvfl) {
+		drops = q.b.drops.Load()
+	}
 	q.mu.Lock()
 	if q.n == len(q.q) {
 		q.grow()
 	}
-	q.q[(q.head+q.n)%len(q.q)] = entry{p, size}
+	q.q[(q.head+q.n)%len(q.q)] = entry{p, size, drops}
 	q.n++
 	q.mu.Unlock()
 	q.b.Wq.Notify(Readable)
@@ -64,21 +69,34 @@ func (q *RecvQueue) grow() {
 // Peek returns the first packet without removing it (nil if empty). The
 // packet stays owned by the queue.
 func (q *RecvQueue) Peek() *pkt.Buffer {
+	p, _ := q.PeekDrops()
+	return p
+}
+
+// PeekDrops is Peek that also returns the drop count recorded with the
+// packet (for SO_RXQ_OVFL).
+func (q *RecvQueue) PeekDrops() (*pkt.Buffer, uint32) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.n == 0 {
-		return nil
+		return nil, 0
 	}
-	return q.q[q.head].p
+	return q.q[q.head].p, q.q[q.head].drops
 }
 
 // Dequeue removes and returns the first packet (nil if empty), uncharging
 // it; the caller owns it.
 func (q *RecvQueue) Dequeue() *pkt.Buffer {
+	p, _ := q.DequeueDrops()
+	return p
+}
+
+// DequeueDrops is Dequeue that also returns the packet's drop count.
+func (q *RecvQueue) DequeueDrops() (*pkt.Buffer, uint32) {
 	q.mu.Lock()
 	if q.n == 0 {
 		q.mu.Unlock()
-		return nil
+		return nil, 0
 	}
 	e := q.q[q.head]
 	q.q[q.head] = entry{}
@@ -86,7 +104,7 @@ func (q *RecvQueue) Dequeue() *pkt.Buffer {
 	q.n--
 	q.mu.Unlock()
 	q.rmem.Add(-int64(e.size))
-	return e.p
+	return e.p, e.drops
 }
 
 // Len returns the number of queued packets.

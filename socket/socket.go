@@ -148,15 +148,36 @@ func (s *Socket) Accept(flags int) (*Socket, netip.AddrPort, error) {
 // (move_addr_to_kernel).
 const maxSockaddr = 128
 
-// SendMsg is sendmsg(2).
+// SendMsg is sendmsg(2). A name longer than struct sockaddr_storage is
+// cut to it (__copy_msghdr), where sendto(2) refuses it (SendToRaw).
 func (s *Socket) SendMsg(m *Msg) (int, error) {
 	if s.closed() {
 		return 0, unix.EBADF
 	}
 	if len(m.Name) > maxSockaddr {
-		return 0, unix.EINVAL
+		m.Name = m.Name[:maxSockaddr]
 	}
 	return s.p.SendMsg(m)
+}
+
+// SendToRaw is sendto(2) with a raw struct sockaddr: longer than struct
+// sockaddr_storage is EINVAL (move_addr_to_kernel); a non-nil name of
+// length 0 is an address of length 0, which the protocol refuses.
+func (s *Socket) SendToRaw(b []byte, flags int, name []byte) (int, error) {
+	if s.closed() {
+		return 0, unix.EBADF
+	}
+	if len(name) > maxSockaddr {
+		return 0, unix.EINVAL
+	}
+	m := getMsg()
+	m.Buf, m.Flags, m.Name = b, flags, name
+	if name == nil {
+		m.Name = nil
+	}
+	n, err := s.p.SendMsg(m)
+	putMsg(m)
+	return n, err
 }
 
 // RecvMsg is recvmsg(2).
@@ -164,7 +185,8 @@ func (s *Socket) RecvMsg(m *Msg) (int, error) {
 	if s.closed() {
 		return 0, unix.EBADF
 	}
-	m.OutFlags, m.ControlLen, m.HasAddr = 0, 0, false
+	// ____sys_recvmsg starts msg_flags with MSG_CMSG_CLOEXEC as asked.
+	m.OutFlags, m.ControlLen, m.HasAddr = m.Flags&unix.MSG_CMSG_CLOEXEC, 0, false
 	return s.p.RecvMsg(m)
 }
 

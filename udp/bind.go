@@ -87,7 +87,8 @@ func (s *sock) Connect(sa socket.Sockaddr) error {
 	} else if oif == 0 {
 		oif = int(s.Opts.UcIndex.Load())
 	}
-	rt, err := s.p.env.FIB.Output(route.Flow{Dst: dst, Src: saddr, Oif: oif, Proto: unix.IPPROTO_UDP, AnySrc: s.Opts.Transparent.Load()})
+	rt, err := s.p.env.FIB.Output(route.Flow{Dst: dst, Src: saddr, Oif: oif, Proto: unix.IPPROTO_UDP,
+		AnySrc: s.Opts.Transparent.Load(), OnLink: s.Opts.DontRoute.Load()})
 	if err != nil {
 		if err == unix.ENETUNREACH {
 			s.p.stats.IP.Inc(snmp.IPOutNoRoutes)

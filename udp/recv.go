@@ -10,7 +10,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// RecvMsg is udp_recvmsg: MSG_ERRQUEUE reads the error queue; otherwise a
+// RecvMsg is udp_recvmsg (MSG_OOB means nothing to UDP and is ignored):
+// MSG_ERRQUEUE reads the error queue; otherwise a
 // pending error is returned first, then the first datagram (checked now,
 // as Linux checks UDP checksums when the application reads), with its
 // source as msg_name and the control messages asked for; MSG_TRUNC in
@@ -18,9 +19,6 @@ import (
 func (s *sock) RecvMsg(m *socket.Msg) (int, error) {
 	if m.Flags&unix.MSG_ERRQUEUE != 0 {
 		return s.RecvError(m)
-	}
-	if m.Flags&unix.MSG_OOB != 0 {
-		return 0, unix.EOPNOTSUPP
 	}
 	peek := m.Flags&unix.MSG_PEEK != 0
 	nonblock := m.Flags&unix.MSG_DONTWAIT != 0 || s.Nonblocking()
@@ -53,10 +51,11 @@ func (s *sock) tryRecv(m *socket.Msg, peek bool) (int, bool) {
 	defer s.readMu.Unlock()
 	for {
 		var p *pkt.Buffer
+		var drops uint32
 		if peek {
-			p = s.Rcv.Peek()
+			p, drops = s.Rcv.PeekDrops()
 		} else {
-			p = s.Rcv.Dequeue()
+			p, drops = s.Rcv.DequeueDrops()
 		}
 		if p == nil {
 			return 0, false
@@ -81,7 +80,7 @@ func (s *sock) tryRecv(m *socket.Msg, peek bool) (int, bool) {
 		if !peek {
 			s.p.stats.UDP.Inc(snmp.UDPInDatagrams)
 		}
-		s.PutRecvCmsgs(m, p, u.DstPort())
+		s.PutRecvCmsgs(m, p, u.DstPort(), drops)
 		ip := wire.IPv4(p.NetworkHeader())
 		m.Addr, m.HasAddr = netip.AddrPortFrom(ip.Src(), u.SrcPort()), true
 		if !peek {
@@ -172,12 +171,13 @@ func (s *sock) Ioctl(req uint) (int, error) {
 	return 0, unix.ENOTTY
 }
 
-// MTU is IP_MTU: the connected route's MTU.
+// MTU is IP_MTU: the connected route's MTU, at most IP_MAX_MTU (65535:
+// lo's 65536 reads as 65535, as ipv4_mtu caps it).
 func (s *sock) MTU() (int, bool) {
 	s.Mu.Lock()
 	defer s.Mu.Unlock()
 	if s.rt == nil {
 		return 0, false
 	}
-	return s.rt.MTU, true
+	return min(s.rt.MTU, 0xffff), true
 }

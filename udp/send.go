@@ -65,7 +65,7 @@ func (s *sock) SendMsg(m *socket.Msg) (int, error) {
 		sp.Options = *p
 	}
 	if len(m.Control) > 0 {
-		sc, err := s.p.env.ParseSendControl(m.Control)
+		sc, err := s.ParseSendControl(m.Control)
 		if err != nil {
 			return 0, err
 		}
@@ -96,6 +96,12 @@ func (s *sock) SendMsg(m *socket.Msg) (int, error) {
 	if len(sp.Options) > 0 {
 		useCached = false
 	}
+	// SO_DONTROUTE, MSG_DONTROUTE: only on-link routes (RTO_ONLINK), and
+	// never the connected route.
+	onLink := o.DontRoute.Load() || m.Flags&unix.MSG_DONTROUTE != 0
+	if onLink {
+		useCached = false
+	}
 	daddr := dst.Addr()
 	if daddr.IsMulticast() {
 		if oif == 0 {
@@ -117,7 +123,8 @@ func (s *sock) SendMsg(m *socket.Msg) (int, error) {
 		r = *rt
 	} else {
 		var err error
-		r, err = s.p.env.FIB.Output(route.Flow{Dst: daddr, Src: saddr, Oif: oif, Proto: unix.IPPROTO_UDP, AnySrc: o.Transparent.Load()})
+		r, err = s.p.env.FIB.Output(route.Flow{Dst: daddr, Src: saddr, Oif: oif, Proto: unix.IPPROTO_UDP,
+			AnySrc: o.Transparent.Load(), OnLink: onLink})
 		if err != nil {
 			if err == unix.ENETUNREACH {
 				s.p.stats.IP.Inc(snmp.IPOutNoRoutes)
@@ -138,7 +145,9 @@ func (s *sock) SendMsg(m *socket.Msg) (int, error) {
 	ignoreDF := pmtu < unix.IP_PMTUDISC_DO || pmtu == unix.IP_PMTUDISC_OMIT
 	mtu := r.MTU
 	if !ignoreDF && mtu > 0 && total > mtu {
-		s.LocalError(unix.EMSGSIZE, dst, uint32(mtu-len(sp.Options)))
+		// ip_local_error reports the connected peer's port (inet_dport),
+		// 0 for an unconnected socket.
+		s.LocalError(unix.EMSGSIZE, netip.AddrPortFrom(dst.Addr(), remote.Port()), uint32(mtu-len(sp.Options)))
 		return 0, unix.EMSGSIZE
 	}
 	// sock_alloc_send_skb: a pending error is reported here, instead of
@@ -146,6 +155,7 @@ func (s *sock) SendMsg(m *socket.Msg) (int, error) {
 	if e := s.TakeError(); e != 0 {
 		return 0, e
 	}
+	sp.IgnoreDF = ignoreDF
 	sp.DF = pmtu == unix.IP_PMTUDISC_DO || pmtu == unix.IP_PMTUDISC_PROBE ||
 		(pmtu == unix.IP_PMTUDISC_WANT && (mtu == 0 || total <= mtu))
 	sp.Dst = r.Dst
