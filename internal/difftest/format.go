@@ -1,6 +1,7 @@
 package difftest
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -292,9 +293,22 @@ func (n *normaliser) cmsg(level, typ int, d []byte) string {
 			if stampOK(d, false) {
 				return fmt.Sprintf("SOL_SOCKET/SCM_TIMESTAMP(%d) <timeval now>", typ)
 			}
+			if len(d) < 16 {
+				return fmt.Sprintf("SOL_SOCKET/SCM_TIMESTAMP(%d) <timeval cut to %d bytes>", typ, len(d))
+			}
 		case 35, 64:
 			if stampOK(d, true) {
 				return fmt.Sprintf("SOL_SOCKET/SCM_TIMESTAMPNS(%d) <timespec now>", typ)
+			}
+			if len(d) < 16 {
+				return fmt.Sprintf("SOL_SOCKET/SCM_TIMESTAMPNS(%d) <timespec cut to %d bytes>", typ, len(d))
+			}
+		case 37, 65:
+			if len(d) == 48 && stampOK(d[:16], true) && bytes.Equal(d[16:], make([]byte, 32)) {
+				return fmt.Sprintf("SOL_SOCKET/SCM_TIMESTAMPING(%d) <sw now, 0, 0>", typ)
+			}
+			if len(d) < 48 {
+				return fmt.Sprintf("SOL_SOCKET/SCM_TIMESTAMPING(%d) <cut to %d bytes>", typ, len(d))
 			}
 		}
 		return fmt.Sprintf("SOL_SOCKET/%d %s", typ, hexBytes(d))

@@ -6,22 +6,22 @@ import (
 	"strings"
 	"time"
 
-	"github.com/seed96fbdc48/inet"
 	"github.com/seed96fbdc48/inet/socket"
+	"github.com/seed96fbdc48/inet/stack"
 	"golang.org/x/sys/unix"
 )
 
 // inetHost is Host on an inet stack. Handles count up from 3, as a fresh
 // process's file descriptors do; an unknown handle is EBADF.
 type inetHost struct {
-	s     *inet.Stack
+	s     *stack.Stack
 	socks map[int]*socket.Socket
 	next  int
 }
 
 var _ Host = (*inetHost)(nil)
 
-func newInetHost(s *inet.Stack) *inetHost {
+func newInetHost(s *stack.Stack) *inetHost {
 	return &inetHost{s: s, socks: make(map[int]*socket.Socket), next: 3}
 }
 
@@ -130,16 +130,20 @@ func (h *inetHost) SendMsg(fd int, m *Send) (int, error) {
 	if err != nil {
 		return -1, err
 	}
-	msg := socket.Msg{Buf: m.Data, Control: m.Control, Flags: m.Flags}
+	var n int
 	switch m.Call {
 	case CallSendto:
-		msg.Name = m.Name
-	case CallSendmsg:
+		n, err = so.SendToRaw(m.Data, m.Flags, m.Name)
+	case CallSend:
+		n, err = so.Send(m.Data, m.Flags)
+	default:
+		// sendmsg: a name of length 0 is no name (__copy_msghdr).
+		msg := socket.Msg{Buf: m.Data, Control: m.Control, Flags: m.Flags}
 		if len(m.Name) > 0 {
 			msg.Name = m.Name
 		}
+		n, err = so.SendMsg(&msg)
 	}
-	n, err := so.SendMsg(&msg)
 	if err != nil {
 		return -1, err
 	}
@@ -237,11 +241,11 @@ func (h *inetHost) Nonblocking(fd int) bool {
 func (h *inetHost) Counters() (map[string]uint64, error) { return h.s.Stats().Snapshot(), nil }
 
 func (h *inetHost) Sysctl(name string) (string, error) {
-	v, err := h.s.Sysctl(name)
+	v, err := h.s.Settings().Get(name)
 	return strings.Join(strings.Fields(v), " "), err
 }
 
-func (h *inetHost) SetSysctl(name, value string) error { return h.s.SetSysctl(name, value) }
+func (h *inetHost) SetSysctl(name, value string) error { return h.s.Settings().Set(name, value) }
 
 func (h *inetHost) SetCap(c socket.Caps, on bool) error {
 	env := h.s.Env()

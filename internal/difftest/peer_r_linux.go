@@ -1,6 +1,7 @@
 package difftest
 
 import (
+	"bytes"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -122,4 +123,42 @@ func (r *R) fmtIP(ip wire.IPv4) string {
 		}
 	}
 	return sb.String()
+}
+
+// Marker is the payload Flush sends.
+const Marker = "marker"
+
+// Flush proves what reached B's socket ps (and capture c, when not nil)
+// without waiting for nothing: a new socket of A's sends Marker to ps's
+// port, and everything B got before it is recorded, then the marker. As
+// the link keeps order, a datagram not seen before the marker was not sent.
+func (r *R) Flush(ps *PeerSock, port int, c *Capture) {
+	m := r.UDP()
+	r.SendTo(m, []byte(Marker), 0, fmt.Sprintf("%s:%d", AddrB, port))
+	if c != nil {
+		for i := 0; i < 16; i++ {
+			ip := r.Captured(c, "datagram", UDPTo(port))
+			if ip == nil || bytes.HasSuffix(ip.Payload(), []byte(Marker)) {
+				break
+			}
+		}
+	}
+	for i := 0; i < 16; i++ {
+		pm := r.PeerRecv(ps)
+		if pm == nil || string(pm.Data) == Marker {
+			break
+		}
+	}
+}
+
+// FlushA proves what reached A's socket s: B sends Marker from port to
+// s's address, and A reads (recording) until the marker arrives.
+func (r *R) FlushA(s int, port int, to string) {
+	r.PeerSend(Datagram{SrcPort: port, Dst: AP(to), Data: []byte(Marker)})
+	for i := 0; i < 16; i++ {
+		res := r.Recv(s, 0)
+		if res.Err != nil || string(res.Data) == Marker {
+			break
+		}
+	}
 }

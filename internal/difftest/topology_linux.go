@@ -7,7 +7,6 @@ import (
 	"testing"
 	"unsafe"
 
-	"github.com/seed96fbdc48/inet"
 	"github.com/seed96fbdc48/inet/internal/nstest"
 	"github.com/seed96fbdc48/inet/link/packet"
 	"github.com/seed96fbdc48/inet/route"
@@ -43,7 +42,7 @@ type World struct {
 	Host Host
 	Peer *Peer
 	// Stack is A in the inet world (nil in the kernel world).
-	Stack *inet.Stack
+	Stack *stack.Stack
 
 	nsA, nsB *nstest.NS
 	closeAll func()
@@ -115,7 +114,7 @@ func newInetWorld(t *testing.T) *World {
 	}); err != nil {
 		t.Fatalf("packet.Open: %v", err)
 	}
-	s := inet.New(inet.Options{Caps: socket.AllCaps, Seed: 1})
+	s := stack.New(stack.Options{Caps: socket.AllCaps, Seed: 1})
 	t.Cleanup(func() { _ = s.Close() })
 	nic, err := s.AddInterface(ep, stack.InterfaceOptions{Name: IfA})
 	if err != nil {
@@ -139,7 +138,7 @@ func newInetWorld(t *testing.T) *World {
 		if err != nil {
 			t.Fatalf("reading %s: %v", name, err)
 		}
-		if err := s.SetSysctl(name, v); err != nil {
+		if err := s.Settings().Set(name, v); err != nil {
 			t.Fatalf("inet: sysctl %s=%s: %v", name, v, err)
 		}
 	}
