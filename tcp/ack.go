@@ -13,14 +13,24 @@ import (
 func (c *conn) ack(s *segment) int {
 	a := s.ack
 	priorUna := c.sndUna
-	if a.lt(priorUna.add(-c.maxWindow)) && c.maxWindow > 0 && a.lt(priorUna) {
-		c.challengeAck()
-		return 0
+	if a.lt(priorUna) {
+		// RFC 5961 5.2: an ACK older than the window the peer could
+		// have seen (at most the bytes acknowledged so far) is
+		// dropped with a challenge ACK.
+		maxWin := uint32(min(uint64(c.maxWindow), c.bytesAcked))
+		if a.lt(priorUna - seq(maxWin)) {
+			if c.state != stateSynRecv {
+				c.challengeAck()
+			}
+			return -1
+		}
 	}
 	if a.gt(c.sndNxt) {
 		// RFC 5961 5.2: an ACK of unsent data is dropped (and
-		// answered).
-		c.challengeAck()
+		// answered, but in SYN-RECV, where a reset answers it).
+		if c.state != stateSynRecv {
+			c.challengeAck()
+		}
 		return -1
 	}
 	c.lastAckRecv = c.now()

@@ -38,6 +38,12 @@ func (c *conn) SendMsg(m *socket.Msg) (int, error) {
 		}
 		return 0, unix.EPIPE
 	}
+	if len(m.Buf) == 0 && c.PendingError() == 0 && c.ShutdownBits()&2 == 0 {
+		// tcp_sendmsg_locked: nothing to copy and nothing wrong is 0,
+		// not EPIPE (a zero-length write(2) on a connection).
+		c.Mu.Unlock()
+		return 0, nil
+	}
 	copied := 0
 	data := m.Buf
 	for len(data) > 0 {

@@ -29,11 +29,23 @@ func (c *conn) segmentArrived(s *segment) {
 		return
 	}
 	rst, syn, ack := s.has(wire.TCPFlagRST), s.has(wire.TCPFlagSYN), s.has(wire.TCPFlagACK)
+	// A segment with none of ACK, RST and SYN is dropped before any
+	// check (tcp_rcv_established, tcp_rcv_state_process).
+	if !ack && !rst && !syn {
+		return
+	}
 
-	// tcp_validate_incoming: PAWS (RFC 7323 5.3).
+	// tcp_validate_incoming: PAWS (RFC 7323 5.3). A reset passes; a SYN
+	// earns a challenge ACK.
 	if c.tsOK && s.opts.HasTimestamp && !rst && c.pawsReject(s) {
+		if syn {
+			c.synChallenge(s)
+			return
+		}
 		c.p.stats.TCPExt.Inc(snmp.TCPExtPAWSEstab)
-		c.sendDupAck(s)
+		if !c.oowLimited(s, snmp.TCPExtTCPACKSkippedPAWS) {
+			c.sendDupAck(s)
+		}
 		return
 	}
 	// Sequence acceptability (tcp_sequence: against rcv_wup, the window
@@ -44,16 +56,20 @@ func (c *conn) segmentArrived(s *segment) {
 				c.synChallenge(s)
 				return
 			}
-			c.oowAck(s)
+			if !c.oowLimited(s, snmp.TCPExtTCPACKSkippedSeq) {
+				c.sendDupAck(s)
+			}
 		} else if c.resetCheck(s) {
 			c.reset(s)
 		}
 		return
 	}
-	// RFC 5961 3.2: a reset is honoured only at exactly rcv_nxt;
-	// elsewhere in the window it earns a challenge ACK.
+	// RFC 5961 3.2: a reset is honoured only at exactly rcv_nxt (or one
+	// below it after the peer's FIN, or at the right edge of the highest
+	// SACK block we report); elsewhere in the window it earns a
+	// challenge ACK.
 	if rst {
-		if s.seq == c.rcvNxt || c.resetCheck(s) {
+		if s.seq == c.rcvNxt || c.resetCheck(s) || c.resetAtSACKEdge(s) {
 			c.reset(s)
 			return
 		}
@@ -62,9 +78,9 @@ func (c *conn) segmentArrived(s *segment) {
 	}
 	// RFC 5961 4.2: a SYN in a synchronized state earns a challenge ACK.
 	if syn {
-		if c.state == stateSynRecv && ack && s.seq.add(1) == c.rcvNxt && s.ack == c.sndNxt && len(s.data) == 0 {
-			// A retransmitted SYN-ACK-looking segment completing a
-			// crossed handshake: pass.
+		if c.state == stateSynRecv && c.parent == nil && ack && s.seqLen() == 1 && s.seq.add(1) == c.rcvNxt && s.ack == c.sndNxt {
+			// A retransmitted SYN-ACK completing a crossed
+			// handshake: pass.
 		} else {
 			c.synChallenge(s)
 			return
@@ -194,7 +210,12 @@ func (c *conn) resetCheck(s *segment) bool {
 }
 
 // synChallenge answers a SYN in a synchronized state (TCPSYNChallenge).
+// In ESTABLISHED the SYN also counts as an input error (the syn_inerr of
+// tcp_rcv_established).
 func (c *conn) synChallenge(s *segment) {
+	if c.state == stateEstablished {
+		c.p.stats.TCP.Inc(snmp.TCPInErrs)
+	}
 	c.p.stats.TCPExt.Inc(snmp.TCPExtTCPSYNChallenge)
 	c.challengeAck()
 }
@@ -202,7 +223,7 @@ func (c *conn) synChallenge(s *segment) {
 // challengeAck is tcp_send_challenge_ack: rate limited per socket by
 // tcp_invalid_ratelimit and per stack by tcp_challenge_ack_limit.
 func (c *conn) challengeAck() {
-	if c.oowLimited() {
+	if c.oowRateLimited(snmp.TCPExtTCPACKSkippedChallenge) {
 		return
 	}
 	if !c.p.challengeAllowed() {
@@ -212,9 +233,10 @@ func (c *conn) challengeAck() {
 	c.sendAck()
 }
 
-// oowAck acknowledges an out-of-window segment (tcp_send_dupack with
-// tcp_oow_rate_limited).
-func (c *conn) oowAck(s *segment) {
+// sendDupAck is tcp_send_dupack: acknowledge an unacceptable segment;
+// for one carrying sequence space below rcv_nxt the peer lost our ACK:
+// quick-ACK mode and a D-SACK of the duplicate (RFC 2883).
+func (c *conn) sendDupAck(s *segment) {
 	if s.seqLen() > 0 && s.seq.lt(c.rcvNxt) {
 		c.p.stats.TCPExt.Inc(snmp.TCPExtDelayedACKLost)
 		c.enterQuickack()
@@ -223,26 +245,45 @@ func (c *conn) oowAck(s *segment) {
 			c.setDSACK(s.seq, end)
 		}
 	}
-	if c.oowLimited() {
-		return
-	}
 	c.sendAck()
 }
 
-// sendDupAck acknowledges a segment PAWS rejected.
-func (c *conn) sendDupAck(s *segment) { c.oowAck(s) }
+// oowLimited is tcp_oow_rate_limited: a segment occupying sequence space
+// without SYN is not part of an ACK loop and is never limited; others
+// are, counted under mib.
+func (c *conn) oowLimited(s *segment, mib int) bool {
+	if s.seqLen() > 0 && !s.has(wire.TCPFlagSYN) {
+		return false
+	}
+	return c.oowRateLimited(mib)
+}
 
-// oowLimited is tcp_oow_rate_limited: at most one such ACK per
+// oowRateLimited is __tcp_oow_rate_limited: at most one such ACK per
 // tcp_invalid_ratelimit milliseconds.
-func (c *conn) oowLimited() bool {
+func (c *conn) oowRateLimited(mib int) bool {
 	now := c.now()
 	lim := time.Duration(c.p.v.invalidRatelimit.Int()) * time.Millisecond
-	if !c.lastOOWAck.IsZero() && now.Sub(c.lastOOWAck) < lim {
-		c.p.stats.TCPExt.Inc(snmp.TCPExtTCPACKSkippedSeq)
-		return true
+	if !c.lastOOWAck.IsZero() {
+		if d := now.Sub(c.lastOOWAck); d >= 0 && d < lim {
+			c.p.stats.TCPExt.Inc(mib)
+			return true
+		}
 	}
 	c.lastOOWAck = now
 	return false
+}
+
+// resetAtSACKEdge reports a reset at the right edge of the highest SACK
+// block we report (tcp_validate_incoming).
+func (c *conn) resetAtSACKEdge(s *segment) bool {
+	if !c.sackOK || len(c.sacks) == 0 {
+		return false
+	}
+	edge := c.sacks[0].end
+	for _, b := range c.sacks[1:] {
+		edge = seqMax(edge, b.end)
+	}
+	return s.seq == edge
 }
 
 // reset is tcp_reset: the peer reset the connection.
@@ -257,9 +298,6 @@ func (c *conn) reset(s *segment) {
 		return
 	default:
 		err = unix.ECONNRESET
-	}
-	if c.state == stateEstablished || c.state == stateCloseWait {
-		c.p.stats.TCP.Inc(snmp.TCPEstabResets)
 	}
 	c.resetLocal(err)
 }

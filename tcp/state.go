@@ -129,8 +129,7 @@ func (c *conn) timeWaitArrived(s *segment) {
 		if paws || s.has(wire.TCPFlagACK) {
 			c.armKA(kaTimeWait, timeWaitLen)
 		}
-		if c.oowLimited() {
-			c.p.stats.TCPExt.Inc(snmp.TCPExtTCPACKSkippedTimeWait)
+		if c.oowLimited(s, snmp.TCPExtTCPACKSkippedTimeWait) {
 			return
 		}
 		c.emit(c.sndNxt, wire.TCPFlagACK, 0)
