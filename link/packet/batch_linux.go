@@ -11,11 +11,10 @@ import (
 
 // reader is the state of the reader goroutine: recvmmsg vectors for a
 // whole batch, each message scattered into a virtio_net_hdr slot and a
-// pooled buffer. fn is read bound once, so the loop allocates nothing.
+// pooled buffer.
 type reader struct {
 	e     *Endpoint
 	size  int // frame room in each buffer
-	fn    func(fd uintptr) bool
 	bufs  [link.MaxBatch]*pkt.Buffer
 	vnet  [link.MaxBatch][vnetHdrLen]byte
 	names [link.MaxBatch]unix.RawSockaddrLinklayer
@@ -26,9 +25,15 @@ type reader struct {
 	err   error
 }
 
-func (r *reader) run(d link.Dispatcher) { r.e.run(r, d) }
+// Take hands over the frames read (fdio.Reader).
+func (r *reader) Take() ([]*pkt.Buffer, error) {
+	out, err := r.out[:r.nout], r.err
+	r.nout, r.err = 0, nil
+	return out, err
+}
 
-func (r *reader) releaseAll() {
+// ReleaseAll frees the reader's buffers.
+func (r *reader) ReleaseAll() {
 	for i, b := range r.bufs {
 		b.Release()
 		r.bufs[i] = nil
@@ -63,10 +68,10 @@ func (r *reader) prepare() {
 	}
 }
 
-// read receives what is readable without blocking, one recvmmsg at a
+// Read receives what is readable without blocking, one recvmmsg at a
 // time, until it has frames to deliver. It returns false (wait for the
 // poller) only when it has none.
-func (r *reader) read(fd uintptr) bool {
+func (r *reader) Read(fd uintptr) bool {
 	for {
 		r.prepare()
 		n, _, e := unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&r.msgs[0])),
@@ -80,7 +85,7 @@ func (r *reader) read(fd uintptr) bool {
 		case unix.EINVAL:
 			// packet_rcv_vnet could not describe a frame's GSO
 			// type; the frame is consumed.
-			r.e.rxDropped.Add(1)
+			r.e.fd.RxDropped.Add(1)
 			continue
 		case unix.ENETDOWN:
 			// Reported once when the interface goes down; the
@@ -110,7 +115,7 @@ func (r *reader) take(i int) {
 		return
 	}
 	if m.Hdr.Flags&unix.MSG_TRUNC != 0 || m.Len < vnetHdrLen {
-		r.e.rxDropped.Add(1)
+		r.e.fd.RxDropped.Add(1)
 		return
 	}
 	h := decodeVnetHdr(&r.vnet[i])
@@ -122,7 +127,7 @@ func (r *reader) take(i int) {
 	r.bufs[i] = nil
 	b.Truncate(int(m.Len) - vnetHdrLen)
 	if h.needsChecksum() && !completeChecksum(b.Bytes(), h) {
-		r.e.rxDropped.Add(1)
+		r.e.fd.RxDropped.Add(1)
 		b.Release()
 		return
 	}
@@ -132,9 +137,8 @@ func (r *reader) take(i int) {
 }
 
 // writer sends one batch with sendmmsg, each frame behind an all-zero
-// virtio_net_hdr (no GSO, checksum complete). fn is write bound once.
+// virtio_net_hdr (no GSO, checksum complete).
 type writer struct {
-	fn   func(fd uintptr) bool
 	pkts []*pkt.Buffer
 	i    int
 	err  error
@@ -143,7 +147,16 @@ type writer struct {
 	msgs [link.MaxBatch]unix.Mmsghdr
 }
 
-func (w *writer) write(fd uintptr) bool {
+func (w *writer) Start(pkts []*pkt.Buffer) { w.pkts, w.i, w.err = pkts, 0, nil }
+
+func (w *writer) Done() (int, error) {
+	n, err := w.i, w.err
+	w.pkts = nil
+	return n, err
+}
+
+// Write is the RawConn.Write callback.
+func (w *writer) Write(fd uintptr) bool {
 	for w.i < len(w.pkts) {
 		k := min(len(w.pkts)-w.i, link.MaxBatch)
 		for j := range k {

@@ -3,13 +3,13 @@ package packet
 import (
 	"net"
 	"os"
-	"sync"
 	"sync/atomic"
 	"syscall"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/seed96fbdc48/inet/link"
+	"github.com/seed96fbdc48/inet/link/internal/fdio"
 	"github.com/seed96fbdc48/inet/pkt"
 	"github.com/seed96fbdc48/inet/wire"
 )
@@ -17,22 +17,12 @@ import (
 // Endpoint is an AF_PACKET socket bound to one interface. It implements
 // link.Endpoint and link.Named.
 type Endpoint struct {
-	f    *os.File
-	rc   syscall.RawConn
-	name string
-	ifc  iface
-
-	attached atomic.Bool
-	closed   atomic.Bool
-	done     chan struct{} // closed when the reader goroutine has returned
-
-	errMu   sync.Mutex
-	readErr error // guarded by errMu; why the reader stopped, if not Close
-
-	wmu sync.Mutex
-	w   writer // guarded by wmu
-
-	rxPackets, rxDropped, rxGSO, txPackets, txErrors atomic.Uint64
+	fd    *fdio.FD
+	name  string
+	ifc   iface
+	w     writer // guarded by fd's write lock
+	wfn   func(fd uintptr) bool
+	rxGSO atomic.Uint64
 }
 
 var (
@@ -41,8 +31,8 @@ var (
 )
 
 func newEndpoint(f *os.File, rc syscall.RawConn, name string, ifc iface) *Endpoint {
-	e := &Endpoint{f: f, rc: rc, name: name, ifc: ifc, done: make(chan struct{})}
-	e.w.fn = e.w.write
+	e := &Endpoint{fd: fdio.New(f, rc), name: name, ifc: ifc}
+	e.wfn = e.w.Write
 	return e
 }
 
@@ -67,70 +57,19 @@ func (e *Endpoint) Index() int { return e.ifc.index }
 
 // Stats returns the endpoint's counters.
 func (e *Endpoint) Stats() Stats {
-	return Stats{RxPackets: e.rxPackets.Load(), RxDropped: e.rxDropped.Load(), RxGSO: e.rxGSO.Load(),
-		TxPackets: e.txPackets.Load(), TxErrors: e.txErrors.Load()}
+	return Stats{RxPackets: e.fd.RxPackets.Load(), RxDropped: e.fd.RxDropped.Load(), RxGSO: e.rxGSO.Load(),
+		TxPackets: e.fd.TxPackets.Load(), TxErrors: e.fd.TxErrors.Load()}
 }
 
 // Err returns the error that stopped the reader other than Close, or nil.
-func (e *Endpoint) Err() error {
-	e.errMu.Lock()
-	defer e.errMu.Unlock()
-	return e.readErr
-}
+func (e *Endpoint) Err() error { return e.fd.Err() }
 
 // Attach starts the reader goroutine. It fails with net.ErrClosed after
 // Close and EBUSY when called twice.
 func (e *Endpoint) Attach(d link.Dispatcher) error {
-	if d == nil {
-		return unix.EINVAL
-	}
-	if e.closed.Load() {
-		return net.ErrClosed
-	}
-	if e.attached.Swap(true) {
-		return unix.EBUSY
-	}
 	// Room for the MTU, the Ethernet header and one VLAN tag, as
 	// packet_snd allows on output.
-	r := &reader{e: e, size: e.ifc.mtu + wire.EthernetHeaderLen + 4}
-	r.fn = r.read
-	go r.run(d)
-	return nil
-}
-
-func (e *Endpoint) run(r *reader, d link.Dispatcher) {
-	defer close(e.done)
-	defer r.releaseAll()
-	for {
-		r.nout, r.err = 0, nil
-		err := e.rc.Read(r.fn)
-		if e.closed.Load() {
-			return // the deferred releaseAll frees what was read
-		}
-		if r.nout > 0 {
-			e.rxPackets.Add(uint64(r.nout))
-			d.DeliverBatch(r.out[:r.nout])
-			clear(r.out[:r.nout])
-			r.nout = 0
-		}
-		if err == nil {
-			err = r.err
-		}
-		if err != nil {
-			if !e.closed.Load() {
-				e.errMu.Lock()
-				e.readErr = err
-				e.errMu.Unlock()
-			}
-			return
-		}
-	}
-}
-
-func release(pkts []*pkt.Buffer) {
-	for _, b := range pkts {
-		b.Release()
-	}
+	return e.fd.Start(d, &reader{e: e, size: e.ifc.mtu + wire.EthernetHeaderLen + 4})
 }
 
 // WriteBatch sends the frames on the interface, taking ownership of all of
@@ -139,11 +78,6 @@ func release(pkts []*pkt.Buffer) {
 // while the interface is down) and returns how many it sent with that
 // error; after Close it returns net.ErrClosed.
 func (e *Endpoint) WriteBatch(pkts []*pkt.Buffer) (int, error) {
-	if e.closed.Load() {
-		e.txErrors.Add(uint64(len(pkts)))
-		release(pkts)
-		return 0, net.ErrClosed
-	}
 	// sendmmsg needs a non-empty frame, and packet_snd refuses a frame
 	// shorter than the device's header with EINVAL: check before.
 	lim := len(pkts)
@@ -153,26 +87,9 @@ func (e *Endpoint) WriteBatch(pkts []*pkt.Buffer) (int, error) {
 			break
 		}
 	}
-	e.wmu.Lock()
-	w := &e.w
-	w.pkts, w.i, w.err = pkts[:lim], 0, nil
-	err := e.rc.Write(w.fn)
-	n := w.i
-	if err == nil {
-		err = w.err
-	}
-	w.pkts = nil
-	e.wmu.Unlock()
-	release(pkts)
+	n, err := e.fd.WriteBatch(pkts, lim, &e.w, e.wfn)
 	if err == nil && lim < len(pkts) {
 		err = unix.EINVAL
-	}
-	e.txPackets.Add(uint64(n))
-	if n < len(pkts) {
-		e.txErrors.Add(uint64(len(pkts) - n))
-		if e.closed.Load() {
-			err = net.ErrClosed
-		}
 	}
 	return n, err
 }
@@ -181,13 +98,4 @@ func (e *Endpoint) WriteBatch(pkts []*pkt.Buffer) (int, error) {
 // the reader to finish its batch: the dispatcher receives nothing after
 // Close returns, so Close must not be called from inside DeliverBatch.
 // Closing twice is harmless.
-func (e *Endpoint) Close() error {
-	if e.closed.Swap(true) {
-		return nil
-	}
-	err := e.f.Close()
-	if e.attached.Load() {
-		<-e.done
-	}
-	return err
-}
+func (e *Endpoint) Close() error { return e.fd.Close() }
