@@ -119,7 +119,7 @@ func (c *conn) updateWindow(s *segment) bool {
 	if !s.has(wire.TCPFlagSYN) {
 		nwin <<= c.sndWscale
 	}
-	if s.ack.gt(c.sndUna) || s.seq.gt(c.sndWl1) || (s.seq == c.sndWl1 && (nwin > c.sndWnd || nwin == 0)) {
+	if c.mayUpdateWindow(s.ack, s.seq, nwin) {
 		c.sndWl1 = s.seq
 		if c.sndWnd != nwin {
 			grew := nwin > c.sndWnd

@@ -210,7 +210,7 @@ type conn struct {
 	keepIdle       time.Duration
 	keepIntvl      time.Duration
 	keepCnt        int
-	deferAccept    time.Duration
+	deferAccept    uint8 // TCP_DEFER_ACCEPT as SYN-ACK retransmissions (rskq_defer_accept)
 	notsentLowat   uint32
 	lingerTime     time.Duration
 	synCount       int // TCP_SYNCNT

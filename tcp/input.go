@@ -181,18 +181,36 @@ func (c *conn) finRcvdOutOfOrder(s *segment) bool {
 	return end.gt(c.rcvNxt)
 }
 
-// pawsReject is tcp_paws_discard: a timestamp older than ts_recent, unless
-// ts_recent is stale (older than 24 days, RFC 7323 5.5).
+// pawsReject is tcp_paws_discard: a timestamp more than one tick older
+// than ts_recent is rejected (RFC 7323 5.3), unless ts_recent is unset or
+// stale (older than 24 days, RFC 7323 5.5), or the segment is a
+// disordered duplicate ACK within an RTO's worth of ticks
+// (tcp_disordered_ack).
 func (c *conn) pawsReject(s *segment) bool {
-	if int32(s.opts.TSVal-c.tsRecent) >= 0 {
+	if c.tsRecent == 0 || int32(c.tsRecent-s.opts.TSVal) <= 1 {
 		return false
 	}
-	if c.now().Sub(c.tsRecentAt) > 24*24*time.Hour {
+	if c.now().Sub(c.tsRecentAt) >= 24*24*time.Hour {
 		return false
 	}
-	// A pure ACK that is a duplicate of what we have may pass
-	// (tcp_disordered_ack); keep Linux's simpler common rule.
-	return true
+	return !c.disorderedAck(s)
+}
+
+// disorderedAck is tcp_disordered_ack.
+func (c *conn) disorderedAck(s *segment) bool {
+	if !s.has(wire.TCPFlagACK) || s.seqLen() != 0 || s.seq != c.rcvNxt || s.ack != c.sndUna {
+		return false
+	}
+	nwin := uint32(s.wnd) << c.sndWscale
+	if c.mayUpdateWindow(s.ack, s.seq, nwin) {
+		return false
+	}
+	return int64(int32(c.tsRecent-s.opts.TSVal)) <= int64(c.rto*1024/time.Second)
+}
+
+// mayUpdateWindow is tcp_may_update_window (RFC 9293 3.10.7.4).
+func (c *conn) mayUpdateWindow(ack, sq seq, nwin uint32) bool {
+	return ack.gt(c.sndUna) || sq.gt(c.sndWl1) || (sq == c.sndWl1 && (nwin > c.sndWnd || nwin == 0))
 }
 
 // sequenceOK is tcp_sequence: the segment overlaps [rcv_wup, rcv_nxt + window].

@@ -46,7 +46,9 @@ type request struct {
 	ifindex       int
 	tos           uint8
 	created       time.Time
-	deferred      bool // TCP_DEFER_ACCEPT: the bare ACK came, waiting for data
+	numRetrans    int       // SYN-ACKs sent again (num_retrans)
+	acked         bool      // the handshake's ACK came but was held (defer accept, full queue)
+	lastOOWAck    time.Time // tcp_oow_rate_limited
 }
 
 // listenSegment handles a segment for a listening socket: a SYN starts a
@@ -69,7 +71,7 @@ func (l *conn) listenSegment(s *segment) {
 		l.p.sendReset(s)
 		return
 	}
-	if !s.has(wire.TCPFlagSYN) {
+	if !s.has(wire.TCPFlagSYN) || s.has(wire.TCPFlagFIN) {
 		return
 	}
 	l.connRequest(s)
@@ -161,22 +163,55 @@ func (l *conn) armSynAck(r *request) {
 	r.timer.Reset(d)
 }
 
+// synAckTimer is reqsk_timer_handler: retransmit the SYN-ACK with
+// exponential backoff until tcp_synack_retries (TCP_SYNCNT of the
+// listener) timeouts; when the SYN queue is more than half full, old
+// requests get fewer tries (at least 2); TCP_DEFER_ACCEPT keeps a request
+// whose bare ACK came, without resending, until its retries are spent.
 func (l *conn) synAckTimer(r *request) {
 	l.Mu.Lock()
 	defer l.Mu.Unlock()
-	if l.ln == nil || l.ln.reqs[mkTuple(r.local, r.remote)] != r {
+	t := mkTuple(r.local, r.remote)
+	if l.ln == nil || l.ln.reqs[t] != r {
 		return
 	}
 	maxRetries := l.p.v.synackRetries.Int()
 	if l.synCount > 0 {
 		maxRetries = l.synCount
 	}
-	if r.numTimeout >= maxRetries {
-		delete(l.ln.reqs, mkTuple(r.local, r.remote))
+	qlen := len(l.ln.reqs)
+	if qlen<<1 > max(8, l.ln.backlog) {
+		young := 0
+		for _, q := range l.ln.reqs {
+			if q.numTimeout == 0 {
+				young++
+			}
+		}
+		young <<= 1
+		for maxRetries > 2 {
+			if qlen < young {
+				break
+			}
+			maxRetries--
+			young <<= 1
+		}
+	}
+	var expire, resend bool
+	deferN := int(l.deferAccept)
+	if deferN == 0 {
+		expire, resend = r.numTimeout >= maxRetries, true
+	} else {
+		expire = r.numTimeout >= maxRetries && (!r.acked || r.numTimeout >= deferN)
+		resend = !r.acked || r.numTimeout >= deferN-1
+	}
+	l.p.stats.TCPExt.Inc(snmp.TCPExtTCPTimeouts) // tcp_syn_ack_timeout
+	if expire {
+		delete(l.ln.reqs, t)
 		return
 	}
-	if !r.deferred {
+	if resend {
 		l.sendSynAck(r)
+		r.numRetrans++
 		l.p.stats.TCP.Inc(snmp.TCPRetransSegs)
 		l.p.stats.TCPExt.Inc(snmp.TCPExtTCPSynRetrans)
 	}
@@ -212,47 +247,67 @@ func (l *conn) sendSynAck(r *request) {
 // requestSegment is tcp_check_req: a segment for a handshake in progress.
 func (l *conn) requestSegment(r *request, s *segment) {
 	t := mkTuple(r.local, r.remote)
-	if s.seq == r.irs && s.has(wire.TCPFlagSYN) && !s.has(wire.TCPFlagACK) && !s.has(wire.TCPFlagRST) {
-		// A retransmitted SYN: answer it again.
-		l.sendSynAck(r)
+	flg := s.flags & (wire.TCPFlagRST | wire.TCPFlagSYN | wire.TCPFlagACK)
+	// PAWS against the SYN's timestamp (ts_recent of the request).
+	// (tcp_paws_reject with no tolerance; a reset passes once the
+	// request is older than TCP_PAWS_MSL, which it never is).
+	paws := r.tsOK && s.opts.HasTimestamp && flg&wire.TCPFlagRST == 0 && r.tsRecent != 0 && int32(r.tsRecent-s.opts.TSVal) > 0
+	if s.seq == r.irs && flg == wire.TCPFlagSYN && !paws {
+		// A retransmitted SYN: answer it again, rate limited
+		// (TCPACKSkippedSynRecv).
+		if !l.reqOOWLimited(r, s) {
+			l.sendSynAck(r)
+			r.numRetrans++
+			l.p.stats.TCP.Inc(snmp.TCPRetransSegs)
+			l.p.stats.TCPExt.Inc(snmp.TCPExtTCPSynRetrans)
+		}
 		return
 	}
-	if s.has(wire.TCPFlagACK) && s.ack != r.iss+1 {
+	// An ACK of anything but our SYN: the listener answers with a reset.
+	if flg&wire.TCPFlagACK != 0 && s.ack != r.iss+1 {
 		l.p.sendReset(s)
 		return
 	}
-	if !s.seq.add(0).ge(r.irs+1) && s.seqLen() == 0 || s.seq.gt(r.irs.add(1+r.rcvWnd)) {
-		if !s.has(wire.TCPFlagRST) {
+	// Sequence acceptability against the window the SYN-ACK offered.
+	if paws || !inWindow(s.seq, s.end(), r.irs+1, r.irs.add(1+r.rcvWnd)) {
+		if flg&wire.TCPFlagRST == 0 && !l.reqOOWLimited(r, s) {
 			l.p.sendAckFor(r, s, l)
 		}
-		return
-	}
-	if s.has(wire.TCPFlagRST) || s.has(wire.TCPFlagSYN) {
-		delete(l.ln.reqs, t)
-		if r.timer != nil {
-			r.timer.Stop()
-		}
-		l.p.stats.TCPExt.Inc(snmp.TCPExtEmbryonicRsts)
-		if s.has(wire.TCPFlagSYN) {
-			l.p.sendReset(s)
+		if paws {
+			l.p.stats.TCPExt.Inc(snmp.TCPExtPAWSEstab)
 		}
 		return
 	}
-	if !s.has(wire.TCPFlagACK) {
+	if s.opts.HasTimestamp && r.tsOK && !s.seq.gt(r.irs+1) {
+		r.tsRecent = s.opts.TSVal
+	}
+	if s.seq == r.irs {
+		// The SYN is out of the window starting at irs+1.
+		flg &^= wire.TCPFlagSYN
+	}
+	if flg&(wire.TCPFlagRST|wire.TCPFlagSYN) != 0 {
+		l.p.stats.TCP.Inc(snmp.TCPAttemptFails)
+		l.embryonicReset(r, s)
 		return
 	}
-	if l.deferAccept > 0 && len(s.data) == 0 && r.numTimeout < l.deferRetries() {
-		r.deferred = true
+	if flg&wire.TCPFlagACK == 0 {
+		return
+	}
+	// TCP_DEFER_ACCEPT drops bare ACKs while the SYN-ACK is retried.
+	if r.numTimeout < l.deferRetries() && s.end() == r.irs+1 {
+		r.acked = true
 		l.p.stats.TCPExt.Inc(snmp.TCPExtTCPDeferAcceptDrop)
 		return
 	}
-	if l.ln.acceptLen() >= l.ln.backlog+1 {
+	// tcp_v4_syn_recv_sock: no child while the accept queue is full.
+	if l.ln.acceptLen() > l.ln.backlog {
 		l.p.stats.TCPExt.Inc(snmp.TCPExtListenOverflows)
 		l.listenDrop()
-		if l.p.v.abortOnOverflow.Bool() {
-			delete(l.ln.reqs, t)
-			l.p.sendReset(s)
+		if !l.p.v.abortOnOverflow.Bool() {
+			r.acked = true
+			return
 		}
+		l.embryonicReset(r, s)
 		return
 	}
 	delete(l.ln.reqs, t)
@@ -262,15 +317,55 @@ func (l *conn) requestSegment(r *request, s *segment) {
 	l.createChild(r, s)
 }
 
-// deferRetries is the SYN-ACK retransmissions TCP_DEFER_ACCEPT waits
-// through.
-func (l *conn) deferRetries() int {
-	n := 0
-	for d := timeoutInit; d < l.deferAccept && n < 255; d *= 2 {
-		n++
+// embryonicReset ends a request: a reset unless the segment was one, the
+// request dropped (EmbryonicRsts).
+func (l *conn) embryonicReset(r *request, s *segment) {
+	if !s.has(wire.TCPFlagRST) {
+		l.p.sendReset(s)
 	}
-	return n
+	t := mkTuple(r.local, r.remote)
+	if l.ln.reqs[t] == r {
+		delete(l.ln.reqs, t)
+		if r.timer != nil {
+			r.timer.Stop()
+		}
+		l.p.stats.TCPExt.Inc(snmp.TCPExtEmbryonicRsts)
+	}
 }
+
+// reqOOWLimited is tcp_oow_rate_limited for a request
+// (TCPACKSkippedSynRecv).
+func (l *conn) reqOOWLimited(r *request, s *segment) bool {
+	if s.seqLen() > 0 && !s.has(wire.TCPFlagSYN) {
+		return false
+	}
+	now := l.now()
+	lim := time.Duration(l.p.v.invalidRatelimit.Int()) * time.Millisecond
+	if !r.lastOOWAck.IsZero() {
+		if d := now.Sub(r.lastOOWAck); d >= 0 && d < lim {
+			l.p.stats.TCPExt.Inc(snmp.TCPExtTCPACKSkippedSynRecv)
+			return true
+		}
+	}
+	r.lastOOWAck = now
+	return false
+}
+
+// inWindow is tcp_in_window: a segment [sq, end) is acceptable in the
+// window [lo, hi).
+func inWindow(sq, end, lo, hi seq) bool {
+	if sq == lo {
+		return true
+	}
+	if end.gt(lo) && sq.lt(hi) {
+		return true
+	}
+	return sq == hi && sq == end
+}
+
+// deferRetries is the number of SYN-ACK timeouts TCP_DEFER_ACCEPT
+// waits through (rskq_defer_accept).
+func (l *conn) deferRetries() int { return int(l.deferAccept) }
 
 // createChild is tcp_v4_syn_recv_sock and tcp_child_process: the new
 // connection, established by the segment that acknowledged our SYN-ACK.

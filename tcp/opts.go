@@ -93,7 +93,7 @@ func (c *conn) SetOption(level, name int, val []byte) error {
 			c.lingerTime = time.Duration(v) * time.Second
 		}
 	case optDeferAccept:
-		c.deferAccept = secsToRetransTime(v)
+		c.deferAccept = secsToRetrans(v, 1, int(rtoMax/time.Second))
 	case optMaxseg:
 		if v != 0 && (v < tcpMinMSS || v > maxTCPWindow) {
 			return unix.EINVAL
@@ -188,24 +188,20 @@ func containsWord(list, w string) bool {
 	return false
 }
 
-// secsToRetransTime is secs_to_retrans for TCP_DEFER_ACCEPT, kept as the
-// time it stands for.
-func secsToRetransTime(secs int) time.Duration {
-	if secs <= 0 {
+// secsToRetrans is secs_to_retrans: TCP_DEFER_ACCEPT's seconds as the
+// number of SYN-ACK retransmissions (starting at timeout seconds,
+// doubling up to rtoMax) that cover them.
+func secsToRetrans(seconds, timeout, rtoMax int) uint8 {
+	if seconds <= 0 {
 		return 0
 	}
-	period := time.Second
-	total := time.Duration(0)
-	for total < time.Duration(secs)*time.Second {
-		total += period
-		if period < rtoMax {
-			period *= 2
-		}
-		if total > time.Hour {
-			break
-		}
+	period, res := timeout, 1
+	for seconds > period && res < 255 {
+		res++
+		timeout = min(timeout<<1, rtoMax)
+		period += timeout
 	}
-	return total
+	return uint8(res)
 }
 
 // GetOption is do_tcp_getsockopt (other levels: EOPNOTSUPP).
@@ -247,7 +243,7 @@ func (c *conn) GetOption(level, name int, buf []byte) (int, error) {
 			v = int(c.lingerTime / time.Second)
 		}
 	case optDeferAccept:
-		v = retransSecs(c.deferAccept)
+		v = retransToSecs(c.deferAccept, 1, int(rtoMax/time.Second))
 	case optWindowClamp:
 		v = int(c.windowClamp)
 	case optInfo:
@@ -273,5 +269,16 @@ func (c *conn) GetOption(level, name int, buf []byte) (int, error) {
 	return copy(buf, b[:min(len(buf), 4)]), nil
 }
 
-// retransSecs is retrans_to_secs for TCP_DEFER_ACCEPT.
-func retransSecs(d time.Duration) int { return int(d / time.Second) }
+// retransToSecs is retrans_to_secs: the seconds retrans retransmissions
+// cover.
+func retransToSecs(retrans uint8, timeout, rtoMax int) int {
+	if retrans == 0 {
+		return 0
+	}
+	period := timeout
+	for retrans--; retrans > 0; retrans-- {
+		timeout = min(timeout<<1, rtoMax)
+		period += timeout
+	}
+	return period
+}

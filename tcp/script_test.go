@@ -185,6 +185,9 @@ func (p *peer) normOut(x seg) string {
 }
 
 func rel(v, base uint32, name string) string {
+	if v == 0 {
+		return "0"
+	}
 	d := int32(v - base)
 	return fmt.Sprintf("%s%+d", name, d)
 }
