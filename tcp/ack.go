@@ -93,6 +93,7 @@ func (c *conn) ack(s *segment) int {
 	}
 	_ = dsack
 	c.delivered += delivered
+	c.p.stats.TCPExt.Add(snmp.TCPExtTCPDelivered, uint64(delivered))
 	if c.caState != caOpen || isDup || newlySacked > 0 || c.lostOut > 0 {
 		c.fastRetransAlert(acked, delivered, isDup, advanced, priorInFlight)
 	} else if advanced {

@@ -81,19 +81,40 @@ func (c *conn) syncMSS() {
 	c.mssCache = mss
 }
 
-// Connect is inet_stream_connect with tcp_v4_connect.
+// Connect is __inet_stream_connect with tcp_v4_connect. The socket
+// state (SS_CONNECTING in c.connecting) outlives the handshake: a second
+// connect(2) on a socket whose non-blocking connect is under way is
+// EALREADY, on one that got through succeeds (SS_CONNECTED), on one whose
+// attempt failed reports the error (or ECONNABORTED) and makes the socket
+// unconnected again.
 func (c *conn) Connect(sa socketaddr) error {
 	c.Mu.Lock()
-	switch {
-	case c.connecting && (c.state == stateSynSent || c.state == stateSynRecv):
-		c.Mu.Unlock()
-		return unix.EALREADY
-	case c.state != stateClose:
+	if c.connecting {
+		switch c.state {
+		case stateSynSent, stateSynRecv:
+			c.Mu.Unlock()
+			if c.Nonblocking() {
+				return unix.EALREADY
+			}
+			return c.waitConnect()
+		case stateClose:
+			err := c.TakeError()
+			if err == 0 {
+				err = unix.ECONNABORTED
+			}
+			c.connecting = false
+			c.disconnect()
+			c.Mu.Unlock()
+			return err
+		default:
+			c.connecting = false
+			c.Mu.Unlock()
+			return nil
+		}
+	}
+	if c.state != stateClose {
 		c.Mu.Unlock()
 		return unix.EISCONN
-	case c.connecting && c.state == stateClose:
-		// A previous attempt failed; report it once.
-		c.connecting = false
 	}
 	if err := c.startConnect(sa); err != nil {
 		c.Mu.Unlock()
@@ -108,7 +129,7 @@ func (c *conn) Connect(sa socketaddr) error {
 }
 
 // waitConnect blocks until the handshake ends (inet_wait_for_connect);
-// SO_SNDTIMEO expiring leaves it in progress.
+// SO_SNDTIMEO expiring leaves it in progress (EINPROGRESS).
 func (c *conn) waitConnect() error {
 	start := c.now()
 	for {
@@ -134,10 +155,12 @@ func (c *conn) waitConnect() error {
 	defer c.Mu.Unlock()
 	c.connecting = false
 	if c.state == stateClose {
-		if e := c.TakeError(); e != 0 {
-			return e
+		err := c.TakeError()
+		if err == 0 {
+			err = unix.ECONNABORTED
 		}
-		return unix.ECONNABORTED
+		c.disconnect()
+		return err
 	}
 	return nil
 }
@@ -219,22 +242,41 @@ func (c *conn) sendSyn() {
 	c.packetsOut = 1
 	c.sndNxt = c.iss + 1
 	c.sndMax = c.sndNxt
-	c.retransStamp = time.Time{}
+	// tcp_connect stamps the SYN: timeouts count from it and the
+	// SYN-ACK's echoed timestamp must not be older.
+	c.retransStamp = now
 	c.armRtx(timerRTO, c.rto)
 }
 
-// synSentArrived is tcp_rcv_synsent_state_process.
+// synSentArrived is tcp_rcv_synsent_state_process. It reports whether
+// the segment earns a reset (reset_and_undo), which the caller sends.
 func (c *conn) synSentArrived(s *segment) {
 	ack, rst, syn := s.has(wire.TCPFlagACK), s.has(wire.TCPFlagRST), s.has(wire.TCPFlagSYN)
 	if ack {
-		if !s.ack.gt(c.iss) || s.ack.gt(c.sndNxt) {
+		// RFC 9293 3.10.7.3: an ACK of anything but our SYN earns a
+		// reset; Linux also sends the SYN again at once if it was not
+		// retransmitted yet (the peer may have lost state).
+		if !s.ack.gt(c.sndUna) || s.ack.gt(c.sndNxt) {
+			if c.retransmits == 0 {
+				c.armRtx(timerRTO, 2*c.jiffy()) // TCP_TIMEOUT_MIN
+			}
 			if !rst {
 				c.p.sendReset(s)
 			}
 			return
 		}
-		if c.tsOK && s.opts.HasTimestamp && s.opts.TSEcr != 0 {
-			// PAWS for the SYN-ACK: it must echo one of our SYNs.
+		// PAWS for the SYN-ACK (RFC 7323 5.3): it must echo a
+		// timestamp of one of our SYNs.
+		if s.opts.HasTimestamp && s.opts.TSEcr != 0 {
+			ecr := s.opts.TSEcr - c.tsOffset
+			first := uint32(c.retransStamp.UnixMilli())
+			if ecr-first > c.p.nowMS()-first {
+				c.p.stats.TCPExt.Inc(snmp.TCPExtPAWSActive)
+				if !rst {
+					c.p.sendReset(s)
+				}
+				return
+			}
 		}
 		if rst {
 			c.reset(s)
@@ -250,14 +292,18 @@ func (c *conn) synSentArrived(s *segment) {
 		return
 	}
 	if syn {
-		// Simultaneous open (RFC 9293 3.5, figure 8): SYN-RECEIVED.
+		// Simultaneous open (RFC 9293 3.5, figure 8): SYN-RECEIVED,
+		// and our SYN again with an ACK. The window of a SYN is never
+		// scaled.
 		c.irs = s.seq
 		c.rcvNxt = s.seq + 1
 		c.rcvWup = c.rcvNxt
 		c.negotiate(s)
 		c.sndWnd = uint32(s.wnd)
 		c.sndWl1 = s.seq
+		c.maxWindow = c.sndWnd
 		c.setState(stateSynRecv)
+		c.initRcvMSS()
 		c.emit(c.iss, wire.TCPFlagSYN|wire.TCPFlagACK, 0)
 	}
 }
@@ -293,12 +339,15 @@ func (c *conn) synAckArrived(s *segment) {
 	c.rcvNxt = s.seq + 1
 	c.rcvWup = c.rcvNxt
 	c.negotiate(s)
-	c.sndWnd = uint32(s.wnd) << c.sndWscale
+	// The window of a SYN is never scaled (RFC 7323 2.2).
+	c.sndWnd = uint32(s.wnd)
 	c.sndWl1 = s.seq
 	c.maxWindow = max(c.maxWindow, c.sndWnd)
 	c.syncMSS()
 	// The SYN is acknowledged: RTT from it unless it was retransmitted.
-	_, rtt, _ := c.cleanRtx(s.ack)
+	acked, rtt, _ := c.cleanRtx(s.ack)
+	c.delivered += acked
+	c.p.stats.TCPExt.Add(snmp.TCPExtTCPDelivered, uint64(acked))
 	c.sndUna = s.ack
 	if rtt >= 0 {
 		c.rttEstimator(rtt)
@@ -309,10 +358,18 @@ func (c *conn) synAckArrived(s *segment) {
 			c.rttEstimator(time.Duration(max(d, 1)) * time.Millisecond)
 			c.setRTO()
 		}
-	} else if c.rto > timeoutInit || c.retransmits > 0 {
-		// RFC 6298 5.7: after a retransmitted SYN the RTO goes back to
-		// 3 s when data starts.
-		c.rto = 3 * time.Second
+	}
+	if c.srttUs == 0 {
+		// RFC 6298 5.7: no RTT sample from the handshake, the RTO
+		// goes back to 3 s (TCP_TIMEOUT_FALLBACK, tcp_init_metrics).
+		c.rttvarUs = uint32(timeoutFallback / time.Microsecond)
+		c.mdevUs, c.mdevMaxUs = c.rttvarUs, c.rttvarUs
+		c.rto = timeoutFallback
+	}
+	if c.totalRetrans > 1 {
+		// More than one SYN retransmission: start from one packet
+		// (tcp_init_transfer).
+		c.cwnd = 1
 	}
 	c.stopRtxTimer()
 	c.retransmits, c.backoff = 0, 0

@@ -357,7 +357,7 @@ func (c *conn) synRecvEstablished(s *segment) {
 func (c *conn) dataQueue(s *segment) {
 	data := s.data
 	fin := s.has(wire.TCPFlagFIN)
-	if len(data) == 0 && !fin {
+	if s.seqLen() == 0 {
 		return
 	}
 	sq := s.seq

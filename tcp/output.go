@@ -73,8 +73,24 @@ func (c *conn) emit(sq seq, flags uint16, n int) bool {
 	if n > 0 {
 		c.dataSegsOut++
 	}
-	c.p.stats.TCP.Inc(snmp.TCPOutSegs)
+	c.countOut(sq, flags, n)
 	return c.xmit(p)
+}
+
+// countOut counts a segment in Tcp: OutSegs as tcp_transmit_skb does:
+// only one that occupies no sequence space or goes past snd_nxt, so that
+// retransmissions are left to RetransSegs.
+func (c *conn) countOut(sq seq, flags uint16, n int) {
+	l := uint32(n)
+	if flags&wire.TCPFlagSYN != 0 {
+		l++
+	}
+	if flags&wire.TCPFlagFIN != 0 {
+		l++
+	}
+	if l == 0 || sq.add(l).gt(c.sndNxt) {
+		c.p.stats.TCP.Inc(snmp.TCPOutSegs)
+	}
 }
 
 // xmit hands a built segment to IP (ip_queue_xmit): the connection's route,
@@ -141,7 +157,7 @@ func (c *conn) emitBare(sq seq, flags uint16) {
 	h.Emit(b)
 	wire.TCP(b).ComputeChecksum(c.local.Addr(), c.remote.Addr())
 	p.Flags |= pkt.FlagChecksumOK
-	c.p.stats.TCP.Inc(snmp.TCPOutSegs)
+	c.countOut(sq, flags, 0)
 	c.xmit(p)
 }
 

@@ -45,7 +45,8 @@ func init() {
 		TCPKeepAlive TCPMinTTLDrop TCPOFODrop TCPOFOQueue TCPOrigDataSent TCPRcvQDrop TCPRenoRecovery
 		TCPReqQFullDoCookies TCPReqQFullDrop TCPSACKDiscard TCPSYNChallenge TCPSackRecovery TCPSynRetrans
 		TCPTimeouts TCPWinProbe TCPZeroWindowDrop TWRecycled TW TWKilled TCPDelivered EmbryonicRsts
-		TCPLossProbes TCPSpuriousRTOs TCPLostRetransmit`) {
+		TCPLossProbes TCPSpuriousRTOs TCPLostRetransmit TCPSackRecoveryFail TCPRenoRecoveryFail
+		TCPLossFailures TCPSackFailures TCPRenoFailures`) {
 		compared["TcpExt:"+n] = true
 	}
 }

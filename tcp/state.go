@@ -58,7 +58,6 @@ func (c *conn) done2() {
 	c.stopTimers()
 	c.AddShutdown(socket.ShutBoth)
 	c.done = true
-	c.connecting = false
 	if c.orphaned {
 		c.destroy()
 	}

@@ -14,6 +14,11 @@ const (
 	rtoMin      = 200 * time.Millisecond
 	rtoMax      = 120 * time.Second
 	timeoutInit = time.Second
+	// timeoutFallback is TCP_TIMEOUT_FALLBACK, the RTO after a
+	// handshake without an RTT sample (RFC 6298 5.7).
+	timeoutFallback = 3 * time.Second
+	// timeoutMin is TCP_TIMEOUT_MIN, two jiffies at HZ=1000.
+	timeoutMin  = 2 * time.Millisecond
 	timeWaitLen = 60 * time.Second
 	probeMax    = 120 * time.Second
 )
@@ -140,15 +145,25 @@ func (c *conn) retransmitTimer() {
 	if c.packetsOut == 0 || c.state == stateClose || c.state == stateListen {
 		return
 	}
+	c.p.stats.TCPExt.Inc(snmp.TCPExtTCPTimeouts)
 	if c.writeTimeout() {
 		return
 	}
-	if c.state == stateSynSent {
-		if c.totalRetrans > 0 || c.retransmits > 0 {
-			c.p.stats.TCPExt.Inc(snmp.TCPExtTCPTimeouts)
+	if c.retransmits == 0 {
+		// The first timeout ends a recovery that failed.
+		ext := &c.p.stats.TCPExt
+		switch {
+		case c.caState == caRecovery && c.sackOK:
+			ext.Inc(snmp.TCPExtTCPSackRecoveryFail)
+		case c.caState == caRecovery:
+			ext.Inc(snmp.TCPExtTCPRenoRecoveryFail)
+		case c.caState == caLoss:
+			ext.Inc(snmp.TCPExtTCPLossFailures)
+		case (c.caState == caDisorder || c.sackedOut > 0) && c.sackOK:
+			ext.Inc(snmp.TCPExtTCPSackFailures)
+		case c.caState == caDisorder || c.sackedOut > 0:
+			ext.Inc(snmp.TCPExtTCPRenoFailures)
 		}
-	} else {
-		c.p.stats.TCPExt.Inc(snmp.TCPExtTCPTimeouts)
 	}
 	if c.state != stateSynSent && c.state != stateSynRecv {
 		c.enterLoss()
