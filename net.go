@@ -17,9 +17,24 @@ func (s *Stack) ListenPacket(network, address string) (net.PacketConn, error) {
 	return gonet.ListenPacket(s.Stack, network, address)
 }
 
+// Listen is net.Listen on this stack: for "tcp" and "tcp4", a TCP
+// listener on address ("198.18.0.2:80", ":0" for every address and an
+// ephemeral port), as a *gonet.TCPListener whose connections are
+// *gonet.TCPConn. net/http and crypto/tls run on it unchanged:
+//
+//	ln, _ := s.Listen("tcp", ":80")
+//	http.Serve(ln, handler)
+func (s *Stack) Listen(network, address string) (net.Listener, error) {
+	return gonet.Listen(s.Stack, network, address)
+}
+
 // DialContext is net.Dialer.DialContext on this stack: for "udp" and
-// "udp4", a UDP socket connected to address, as a *gonet.UDPConn. A done
-// ctx fails the dial with net's error for it.
+// "udp4", a UDP socket connected to address, as a *gonet.UDPConn; for
+// "tcp" and "tcp4", a TCP connection, as a *gonet.TCPConn. A done ctx
+// fails the dial with net's error for it, also while a TCP handshake is
+// under way. An http.Transport dials through it with
+//
+//	&http.Transport{DialContext: s.DialContext}
 func (s *Stack) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
 	return gonet.DialContext(ctx, s.Stack, network, address)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/seed96fbdc48/inet/link"
 	"github.com/seed96fbdc48/inet/link/mem"
 	"github.com/seed96fbdc48/inet/stack"
+	"golang.org/x/sys/unix"
 )
 
 // TestStackListenPacketAndDial: the root package's ListenPacket and
@@ -44,6 +45,18 @@ func TestStackListenPacketAndDial(t *testing.T) {
 	}
 	for _, network := range []string{"tcp", "udp6", "unix"} {
 		_, err := h.alice.Dial(network, "198.18.2.2:80")
+		if network == "tcp" {
+			// A stream: Dial serves it, ListenPacket does not.
+			if !errors.Is(err, unix.ECONNREFUSED) {
+				t.Errorf("Dial(tcp) to a closed port: %v, want ECONNREFUSED", err)
+			}
+			_, err = h.alice.ListenPacket(network, ":0")
+			var ue net.UnknownNetworkError
+			if !errors.As(err, &ue) {
+				t.Errorf("ListenPacket(tcp): %v, want net.UnknownNetworkError", err)
+			}
+			continue
+		}
 		var ue net.UnknownNetworkError
 		var oe *net.OpError
 		if !errors.As(err, &oe) || oe.Op != "dial" || !errors.As(err, &ue) {

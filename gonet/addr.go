@@ -7,17 +7,17 @@ import (
 	"strings"
 )
 
-// resolveUDP parses address for network ("udp" or "udp4") as package
-// net's ResolveUDPAddr does when the host is an IP literal: "host:port",
-// with the host in brackets if it has colons; an empty host or address is
-// 0.0.0.0 (INADDR_ANY to bind; this host to connect, as Linux connects
+// resolveAddr parses address for network ("udp", "udp4", "tcp" or "tcp4")
+// as package net's ResolveUDPAddr and ResolveTCPAddr do when the host is
+// an IP literal: "host:port", with the host in brackets if it has
+// colons; an empty host or address is 0.0.0.0 (INADDR_ANY to bind; this host to connect, as Linux connects
 // 0.0.0.0 to itself); the port is a number or a service name from the
 // host's services database (net.LookupPort). "localhost" is 127.0.0.1
 // (RFC 6761 §6.3); other names are *net.DNSError, as a lookup that found
-// nothing. An IPv6 address is returned as is for "udp" (the socket call
+// nothing. An IPv6 address is returned as is for "udp" and "tcp" (the socket call
 // will refuse it) and is net's *net.AddrError "no suitable address found"
-// for "udp4". The errors are net's own, unwrapped.
-func resolveUDP(ctx context.Context, network, address string) (netip.AddrPort, error) {
+// for "udp4" and "tcp4". The errors are net's own, unwrapped.
+func resolveAddr(ctx context.Context, network, address string) (netip.AddrPort, error) {
 	var host, port string
 	if address != "" {
 		var err error
@@ -41,7 +41,7 @@ func resolveUDP(ctx context.Context, network, address string) (netip.AddrPort, e
 			return netip.AddrPort{}, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
 		}
 		ip = a.Unmap()
-		if !ip.Is4() && network == "udp4" {
+		if !ip.Is4() && (network == "udp4" || network == "tcp4") {
 			return netip.AddrPort{}, &net.AddrError{Err: errNoSuitableAddress, Addr: host}
 		}
 	}

@@ -22,7 +22,7 @@ type Stack interface {
 func ListenPacket(st Stack, network, address string) (net.PacketConn, error) {
 	switch network {
 	case "udp", "udp4":
-		la, err := resolveUDP(context.Background(), network, address)
+		la, err := resolveAddr(context.Background(), network, address)
 		if err != nil {
 			return nil, &net.OpError{Op: "listen", Net: network, Err: err}
 		}
@@ -36,15 +36,19 @@ func ListenPacket(st Stack, network, address string) (net.PacketConn, error) {
 }
 
 // DialContext is net.Dialer.DialContext on st: for "udp" and "udp4", a UDP
-// socket connected to address. A context already done when the socket
-// would be made, or done by the time connect returns, fails the dial with
-// net's errors for it ("operation was canceled", which errors.Is matches
-// to context.Canceled; "i/o timeout" for context.DeadlineExceeded). Other
+// socket connected to address (a *UDPConn); for "tcp" and "tcp4", a TCP
+// connection (a *TCPConn, see DialTCP). A context already done when the
+// socket would be made, done while a TCP connect waits for the handshake,
+// or done by the time connect returns, fails the dial with net's errors
+// for it ("operation was canceled", which errors.Is matches to
+// context.Canceled; "i/o timeout" for context.DeadlineExceeded). Other
 // networks fail as ListenPacket's do.
 func DialContext(ctx context.Context, st Stack, network, address string) (net.Conn, error) {
 	switch network {
+	case "tcp", "tcp4":
+		return dialTCPAddress(ctx, st, network, address)
 	case "udp", "udp4":
-		ra, err := resolveUDP(ctx, network, address)
+		ra, err := resolveAddr(ctx, network, address)
 		if err != nil {
 			return nil, &net.OpError{Op: "dial", Net: network, Err: err}
 		}
