@@ -26,7 +26,7 @@ func echoServeIn(t *testing.T, ns *nstest.NS) *inet.Stack {
 		t.Fatalf("startServices: %v", err)
 	}
 	t.Cleanup(func() { svc.Close() })
-	if what != "udp echo on port 7" {
+	if what != "udp echo on port 7, tcp echo on port 7, discard on port 9, http on port 80" {
 		t.Errorf("services announced as %q", what)
 	}
 	ns.MustRun("ip", "addr", "add", "198.18.0.1/24", "dev", "inet0")

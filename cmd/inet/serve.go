@@ -173,15 +173,33 @@ func startServe(c *serveConfig) (*inet.Stack, string, error) {
 	return s, desc, nil
 }
 
+// serviceList is what startServices starts, in the order it announces
+// them.
+var serviceList = []struct {
+	name  string
+	port  uint16
+	start func(*services.Server, netip.AddrPort) error
+}{
+	{"udp echo", services.EchoPort, func(s *services.Server, a netip.AddrPort) error { _, err := s.UDPEcho(a); return err }},
+	{"tcp echo", services.EchoPort, func(s *services.Server, a netip.AddrPort) error { _, err := s.TCPEcho(a); return err }},
+	{"discard", services.DiscardPort, func(s *services.Server, a netip.AddrPort) error { _, err := s.Discard(a); return err }},
+	{"http", services.HTTPPort, func(s *services.Server, a netip.AddrPort) error { _, err := s.HTTP(a); return err }},
+}
+
 // startServices starts the services `inet serve` answers on every address
-// of the stack, and says which.
+// of the stack, and says which: "udp echo on port 7, tcp echo on port 7,
+// discard on port 9, http on port 80".
 func startServices(s *inet.Stack) (*services.Server, string, error) {
 	svc := services.NewServer(s)
-	if _, err := svc.UDPEcho(netip.AddrPortFrom(netip.IPv4Unspecified(), services.EchoPort)); err != nil {
-		svc.Close()
-		return nil, "", fmt.Errorf("udp echo on port %d: %w", services.EchoPort, err)
+	var what []string
+	for _, sv := range serviceList {
+		if err := sv.start(svc, netip.AddrPortFrom(netip.IPv4Unspecified(), sv.port)); err != nil {
+			svc.Close()
+			return nil, "", fmt.Errorf("%s on port %d: %w", sv.name, sv.port, err)
+		}
+		what = append(what, fmt.Sprintf("%s on port %d", sv.name, sv.port))
 	}
-	return svc, fmt.Sprintf("udp echo on port %d", services.EchoPort), nil
+	return svc, strings.Join(what, ", "), nil
 }
 
 // linkError turns a failure to open a link into one line that says what to

@@ -2,6 +2,7 @@ package services
 
 import (
 	"errors"
+	"io"
 	"net/netip"
 	"sync"
 
@@ -9,8 +10,12 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// EchoPort is the echo service's port (RFC 862).
-const EchoPort = 7
+// The services' ports.
+const (
+	EchoPort    = 7  // RFC 862, TCP and UDP
+	DiscardPort = 9  // RFC 863
+	HTTPPort    = 80 // RFC 9110
+)
 
 // Stack is what a Server needs from an inet stack: socket(2).
 type Stack interface {
@@ -21,10 +26,10 @@ type Stack interface {
 type Server struct {
 	st Stack
 
-	mu     sync.Mutex
-	socks  []*socket.Socket // guarded by mu; every service's socket
-	closed bool             // guarded by mu
-	wg     sync.WaitGroup   // one per running service
+	mu      sync.Mutex
+	closers []io.Closer    // guarded by mu; every service's socket or listener
+	closed  bool           // guarded by mu
+	wg      sync.WaitGroup // one per running service
 }
 
 // NewServer returns a Server that makes its sockets on st.
@@ -51,16 +56,17 @@ func (s *Server) UDPEcho(addr netip.AddrPort) (*UDPEcho, error) {
 	return e, nil
 }
 
-// start runs serve on its own goroutine; Close will close so, which must
+// start runs serve on its own goroutine; Close will close c (a service's
+// socket, or a TCP service with its listener and connections), which must
 // make serve return.
-func (s *Server) start(so *socket.Socket, serve func() error) error {
+func (s *Server) start(c io.Closer, serve func() error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		so.Close()
+		c.Close()
 		return ErrServerClosed
 	}
-	s.socks = append(s.socks, so)
+	s.closers = append(s.closers, c)
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -69,7 +75,8 @@ func (s *Server) start(so *socket.Socket, serve func() error) error {
 	return nil
 }
 
-// Close closes every service's socket and waits until all have stopped.
+// Close closes every service's socket (and a TCP service's connections)
+// and waits until all have stopped.
 // Later calls return ErrServerClosed.
 func (s *Server) Close() error {
 	s.mu.Lock()
@@ -78,11 +85,11 @@ func (s *Server) Close() error {
 		return ErrServerClosed
 	}
 	s.closed = true
-	socks := s.socks
-	s.socks = nil
+	closers := s.closers
+	s.closers = nil
 	s.mu.Unlock()
-	for _, so := range socks {
-		so.Close()
+	for _, c := range closers {
+		c.Close()
 	}
 	s.wg.Wait()
 	return nil
