@@ -30,7 +30,10 @@ type ICMPError struct {
 	Fatal bool
 	// Stamp is the receive time in Unix nanoseconds.
 	Stamp int64
-	// IPHeader is the ICMP message's own IPv4 header, SpecDst the local
+	// IPHeader is the ICMP message's own IPv4 header and the 8 bytes of
+	// its ICMP header (ip_recv_error reads the control messages of the
+	// error from the ICMP packet: IP_ORIGDSTADDR's port is the ICMP
+	// checksum, where a UDP header would have it), SpecDst the local
 	// address it came to, Truesize its memory charge: what a socket's
 	// error queue reports with the error (ip_recv_error).
 	IPHeader []byte
@@ -186,6 +189,12 @@ func (l *Layer) unreach(p *pkt.Buffer, m wire.ICMP) {
 		if m.Code() > 15 {
 			return
 		}
+	case wire.ICMPTimeExceeded:
+		// icmp_unreach: a reassembly timeout (ICMP_EXC_FRAGTIME) is
+		// counted and goes no further.
+		if m.Code() == 1 {
+			return
+		}
 	case wire.ICMPParameterProb:
 		info = uint32(m.Pointer())
 	}
@@ -199,7 +208,7 @@ func (l *Layer) unreach(p *pkt.Buffer, m wire.ICMP) {
 		Type: m.Type(), Code: m.Code(), Info: info,
 		Offender: h.Src(), Quoted: q, IfIndex: p.IfIndex,
 		Errno: errno, Fatal: fatal, Stamp: p.Stamp,
-		IPHeader: h.HeaderBytes(), SpecDst: p.SpecDst, Truesize: pkt.Truesize(h.TotalLen()),
+		IPHeader: h[:min(len(h), h.HeaderLen()+8)], SpecDst: p.SpecDst, Truesize: pkt.Truesize(h.TotalLen()),
 	}
 	proto := q[9]
 	if pe := l.protos[proto].Load(); pe != nil {
