@@ -85,6 +85,25 @@ func (q *ErrQueue) Dequeue() *ExtendedErr {
 	return e
 }
 
+// dequeueNext removes the first entry and returns it with the one now
+// first (either may be nil).
+func (q *ErrQueue) dequeueNext() (e, next *ExtendedErr) {
+	q.mu.Lock()
+	if len(q.q) == 0 {
+		q.mu.Unlock()
+		return nil, nil
+	}
+	e = q.q[0]
+	q.q[0] = nil
+	q.q = q.q[1:]
+	if len(q.q) > 0 {
+		next = q.q[0]
+	}
+	q.mu.Unlock()
+	q.rmem.Add(-int64(e.size))
+	return e, next
+}
+
 // Len returns the number of queued errors.
 func (q *ErrQueue) Len() int {
 	q.mu.Lock()

@@ -131,9 +131,20 @@ func (b *Base) putIPCmsgs(w *cmsgWriter, p *pkt.Buffer, dstPort uint16) {
 // (preceded, for ICMP errors, by the ICMP packet's own IP control messages).
 // EAGAIN when the queue is empty.
 func (b *Base) RecvError(m *Msg) (int, error) {
-	e := b.Err.Dequeue()
+	e, next := b.Err.dequeueNext()
 	if e == nil {
 		return 0, unix.EAGAIN
+	}
+	// sock_dequeue_err_skb: sk_err becomes the next ICMP error's errno,
+	// or 0 once an ICMP error is read and no ICMP error follows.
+	switch {
+	case next != nil && next.Origin == OriginICMP:
+		b.soErr.Store(int32(next.Errno))
+	case e.Origin == OriginICMP:
+		b.soErr.Store(0)
+	}
+	if next != nil {
+		b.Wq.Notify(EventErr)
 	}
 	n := copy(m.Buf, e.Payload)
 	if len(e.Payload) > len(m.Buf) {
@@ -145,10 +156,18 @@ func (b *Base) RecvError(m *Msg) (int, error) {
 		m.Addr, m.HasAddr = e.Addr, true
 	}
 	if e.Origin == OriginICMP && len(e.IPHeader) >= wire.IPv4MinHeaderLen {
+		// ip_cmsg_recv on the ICMP packet: its control block holds the
+		// input interface but no local address (spec_dst 0), and what
+		// IP_ORIGDSTADDR takes for a port is the ICMP checksum.
+		h := wire.IPv4(e.IPHeader)
+		var port uint16
+		if hl := h.HeaderLen(); len(h) >= hl+4 {
+			port = uint16(h[hl+2])<<8 | uint16(h[hl+3])
+		}
 		p := pkt.From(e.IPHeader)
 		p.SetNetworkHeader()
-		p.IfIndex, p.SpecDst = e.IfIndex, e.SpecDst
-		b.putIPCmsgs(&w, p, 0)
+		p.IfIndex, p.SpecDst = e.IfIndex, netip.Addr{}
+		b.putIPCmsgs(&w, p, port)
 		p.Release()
 	}
 	eb := e.bytes()

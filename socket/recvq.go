@@ -1,6 +1,7 @@
 package socket
 
 import (
+	"math"
 	"sync"
 	"sync/atomic"
 
@@ -35,11 +36,14 @@ func (q *RecvQueue) init(b *Base) {
 	q.rmem = &b.rmemAlloc().v
 }
 
-// Enqueue appends p, charging size bytes, unless the socket's receive
-// memory is already above SO_RCVBUF (__udp_enqueue_schedule_skb). It
-// reports whether p was queued; if not, p still belongs to the caller.
+// Enqueue appends p, charging size bytes, unless that would take the
+// socket's receive memory above SO_RCVBUF while something is queued
+// already (__udp_enqueue_schedule_skb: an empty socket always takes one
+// packet). It reports whether p was queued; if not, p still belongs to the
+// caller.
 func (q *RecvQueue) Enqueue(p *pkt.Buffer, size int) bool {
-	if q.rmem.Load() > int64(q.b.Opts.RcvBuf.Load()) {
+	rmem, rcvbuf := q.rmem.Load(), int64(q.b.Opts.RcvBuf.Load())
+	if rmem+int64(size) > rcvbuf && (rmem != 0 || rcvbuf > math.MaxInt32>>1) {
 		return false
 	}
 	q.rmem.Add(int64(size))
