@@ -32,6 +32,18 @@ func (p *Proto) Receive(pk *pkt.Buffer) {
 	saddr, daddr := ip.Src(), ip.Dst()
 	sport, dport := u.SrcPort(), u.DstPort()
 	pk.TrimFront(0)
+	// udp4_csum_init: a datagram of at most CHECKSUM_BREAK (76) bytes is
+	// verified now, a longer one when it is read (or found to have no
+	// socket).
+	if ulen <= checksumBreak {
+		if !checksumGood(pk) {
+			st.Inc(snmp.UDPInCsumErrors)
+			st.Inc(snmp.UDPInErrors)
+			pk.Release()
+			return
+		}
+		pk.Flags |= pkt.FlagChecksumOK
+	}
 	if rt := route.Type(pk.RouteType); rt == route.TypeBroadcast || rt == route.TypeMulticast {
 		p.broadcastDeliver(pk, saddr, sport, daddr, dport)
 		return
@@ -55,6 +67,9 @@ func (p *Proto) Receive(pk *pkt.Buffer) {
 	p.ip.SendError(pk, wire.ICMPDestUnreach, wire.ICMPPortUnreach, 0)
 	pk.Release()
 }
+
+// checksumBreak is CHECKSUM_BREAK: below it checksums are not deferred.
+const checksumBreak = 76
 
 func checksumGood(pk *pkt.Buffer) bool {
 	if pk.Flags&pkt.FlagChecksumOK != 0 {

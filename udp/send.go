@@ -152,8 +152,15 @@ func (s *sock) SendMsg(m *socket.Msg) (int, error) {
 	}
 	// sock_alloc_send_skb: a pending error is reported here, instead of
 	// sending.
+	// Failing here is failing in __ip_append_data after the size
+	// checks: counted as Ip:OutDiscards.
 	if e := s.TakeError(); e != 0 {
+		s.p.stats.IP.Inc(snmp.IPOutDiscards)
 		return 0, e
+	}
+	if s.ShutdownBits()&socket.ShutSend != 0 {
+		s.p.stats.IP.Inc(snmp.IPOutDiscards)
+		return 0, unix.EPIPE
 	}
 	sp.IgnoreDF = ignoreDF
 	sp.DF = pmtu == unix.IP_PMTUDISC_DO || pmtu == unix.IP_PMTUDISC_PROBE ||
