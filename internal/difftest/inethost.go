@@ -156,7 +156,9 @@ func (h *inetHost) RecvMsg(fd int, m *Recv) (int, error) {
 		return -1, err
 	}
 	msg := socket.Msg{Buf: make([]byte, m.BufLen), Control: make([]byte, m.ControlLen), Flags: m.Flags}
+	so.SetReadDeadline(time.Now().Add(hangBound))
 	n, err := so.RecvMsg(&msg)
+	so.SetReadDeadline(time.Time{})
 	if err != nil {
 		if errors.Is(err, socket.ErrDeadline) {
 			return -1, errHang
@@ -173,8 +175,6 @@ func (h *inetHost) RecvMsg(fd int, m *Recv) (int, error) {
 			sa := socket.SockaddrBytes(msg.Addr)
 			m.Name = sa[:min(len(sa), m.NameLen)]
 			m.NameOut = len(sa)
-		} else {
-			m.NameOut = m.NameLen
 		}
 	}
 	return n, nil
@@ -194,7 +194,7 @@ func (h *inetHost) Shutdown(fd, how int) error {
 func (h *inetHost) Poll(fd int, events int16, timeout time.Duration) (int16, error) {
 	so, err := h.sock(fd)
 	if err != nil {
-		return 0, err
+		return int16(socket.EventNval), nil // poll(2) on a closed descriptor
 	}
 	if timeout <= 0 {
 		return int16(so.Poll(socket.Events(uint16(events)))), nil

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -159,7 +160,26 @@ func (k *kernelHost) SendMsg(fd int, m *Send) (n int, err error) {
 	return n, err
 }
 
+// hangBound is how long a blocking call may take before the harness stops
+// it (and records errHang): a case must never hang the suite.
+const hangBound = 10 * time.Second
+
 func (k *kernelHost) RecvMsg(fd int, m *Recv) (n int, err error) {
+	var hung atomic.Bool
+	if m.Flags&(unix.MSG_DONTWAIT|unix.MSG_ERRQUEUE) == 0 && !k.Nonblocking(fd) {
+		// A watchdog: shutting the socket down for reading wakes the
+		// blocked recvmsg.
+		t := time.AfterFunc(hangBound, func() {
+			hung.Store(true)
+			_ = unix.Shutdown(fd, unix.SHUT_RD)
+		})
+		defer t.Stop()
+	}
+	defer func() {
+		if hung.Load() {
+			n, err = -1, errHang
+		}
+	}()
 	k.w.do(func() {
 		buf := make([]byte, m.BufLen)
 		ctl := make([]byte, m.ControlLen)

@@ -272,7 +272,15 @@ func sendCases() []Case {
 			r.SetInt(s, unix.SOL_SOCKET, unix.SO_BROADCAST, 1)
 			r.Setsockopt(s, unix.SOL_SOCKET, unix.SO_BINDTODEVICE, []byte("a0"))
 		}, Send{Call: CallSendto, Data: []byte("limited"), Name: SA("255.255.255.255:6000")}),
-		sendCase("sendto-network-address", setInts(unix.SOL_SOCKET, unix.SO_BROADCAST, 1), Send{Call: CallSendto, Data: []byte("x"), Name: SA("198.18.0.0:6000")}),
+		// 198.18.0.0 is no broadcast address: the datagram waits for
+		// ARP, which fails; IP_RECVERR shows when.
+		sendCase("sendto-network-address", func(r *R, s int) {
+			r.SetInt(s, unix.SOL_SOCKET, unix.SO_BROADCAST, 1)
+			r.SetInt(s, unix.SOL_IP, unix.IP_RECVERR, 1)
+			r.SendTo(s, []byte("x"), 0, "198.18.0.0:6000")
+			r.WaitFor(s, unix.POLLERR)
+			r.RecvMsg(s, errRead)
+		}),
 		sendCase("oob", nil, Send{Call: CallSendto, Data: []byte("x"), Name: SA("198.18.0.2:6000"), Flags: unix.MSG_OOB}),
 		sendCase("dontroute", nil, Send{Call: CallSendto, Data: []byte("x"), Name: SA("198.18.0.2:6000"), Flags: unix.MSG_DONTROUTE}),
 		sendCase("dontroute-beyond", nil, Send{Call: CallSendto, Data: []byte("x"), Name: SA("198.18.1.2:6000"), Flags: unix.MSG_DONTROUTE}),

@@ -162,3 +162,18 @@ func (r *R) FlushA(s int, port int, to string) {
 		}
 	}
 }
+
+// CaptureAll records every packet B's capture c saw from A up to a marker
+// A sends to B's socket ps on port: proof of what A sent, and of what it
+// did not, without waiting for nothing.
+func (r *R) CaptureAll(c *Capture, ps *PeerSock, port int) {
+	m := r.UDP()
+	r.SendTo(m, []byte(Marker), 0, fmt.Sprintf("%s:%d", AddrB, port))
+	for i := 0; i < 16; i++ {
+		ip := r.Captured(c, "packet", nil)
+		if ip == nil || (ip.Protocol() == wire.ProtoUDP && bytes.HasSuffix(ip.Payload(), []byte(Marker))) {
+			break
+		}
+	}
+	r.PeerRecv(ps)
+}

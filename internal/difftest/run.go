@@ -46,14 +46,16 @@ func (s Step) String() string { return s.Call + " = " + s.Result }
 // what it returned. Scenarios read results through the return values to
 // decide what to do next, exactly as a C program would.
 type R struct {
-	t     testing.TB
-	w     *World
-	h     Host
-	steps []Step
-	names map[int]string
-	n     normaliser
+	t      testing.TB
+	w      *World
+	h      Host
+	steps  []Step
+	names  map[int]string
+	closed map[int]bool // handles the case closed itself
+	n      normaliser
 
 	failed   bool
+	before   map[string]uint64 // counters when the case started
 	restores []func()
 	closers  []func()
 }
@@ -93,12 +95,13 @@ func (r *R) fd(s int) string {
 
 // run executes c in world w.
 func (w *World) run(t testing.TB, c Case) []Step {
-	r := &R{t: t, w: w, h: w.Host, names: make(map[int]string), n: normaliser{eph: make(map[uint16]string)}}
+	r := &R{t: t, w: w, h: w.Host, names: make(map[int]string), closed: make(map[int]bool), n: normaliser{eph: make(map[uint16]string)}}
 	r.readRange()
 	before, err := w.Host.Counters()
 	if err != nil {
 		t.Fatalf("%s counters: %v", w.Host.Name(), err)
 	}
+	r.before = before
 	func() {
 		defer func() {
 			if p := recover(); p != nil {
@@ -113,7 +116,9 @@ func (w *World) run(t testing.TB, c Case) []Step {
 		r.closers[i]()
 	}
 	for fd := range r.names {
-		_ = w.Host.Close(fd)
+		if !r.closed[fd] {
+			_ = w.Host.Close(fd)
+		}
 	}
 	after, err := w.Host.Counters()
 	if err != nil {
@@ -290,6 +295,12 @@ func (r *R) Socket(domain, typ, proto int) int {
 		return -1
 	}
 	name := fmt.Sprintf("s%d", len(r.names)+1)
+	if old, ok := r.names[fd]; ok && r.closed[fd] {
+		// The kernel reuses the number of a closed descriptor.
+		delete(r.closed, fd)
+		name = fmt.Sprintf("s%d", len(r.names)+1)
+		_ = old
+	}
 	r.names[fd] = name
 	r.Record(call, name)
 	return fd
@@ -318,7 +329,7 @@ func (r *R) UDPAt(addr string) int {
 func (r *R) Close(s int) error {
 	err := r.h.Close(s)
 	r.Record(fmt.Sprintf("close(%s)", r.fd(s)), fmtErr(err))
-	delete(r.names, s)
+	r.closed[s] = true
 	return err
 }
 
@@ -494,7 +505,9 @@ func (r *R) RecvMsg(s int, o RecvOpts) RecvResult {
 		}
 	}
 	if o.Control > 0 {
+		r.n.errQueue = o.Flags&unix.MSG_ERRQUEUE != 0
 		out += fmt.Sprintf(" ctllen=%d ctl=%s", len(m.Control), r.n.cmsgs(m.Control))
+		r.n.errQueue = false
 	}
 	r.Record(c, out)
 	return res
@@ -642,6 +655,16 @@ func (r *R) Sysctl(name, value string) error {
 		}
 	}
 	return err
+}
+
+// Counters records the counters changed since the case started.
+func (r *R) Counters() {
+	now, err := r.h.Counters()
+	if err != nil {
+		r.Record("counters so far", fmtErr(err))
+		return
+	}
+	r.Record("counters so far", counterDelta(r.before, now, inetCounter))
 }
 
 // DropCap withdraws capabilities (socket.CapNetBindService, CapNetAdmin,

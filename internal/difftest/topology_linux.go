@@ -1,6 +1,7 @@
 package difftest
 
 import (
+	"net"
 	"net/netip"
 	"os"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/seed96fbdc48/inet/route"
 	"github.com/seed96fbdc48/inet/socket"
 	"github.com/seed96fbdc48/inet/stack"
+	"github.com/seed96fbdc48/inet/wire"
 	"golang.org/x/sys/unix"
 )
 
@@ -82,6 +84,9 @@ func setupPair(t *testing.T, nsA, nsB *nstest.NS) {
 	nsB.MustRun("ip", "addr", "add", AddrB1.String()+"/24", "dev", "c0")
 	nsB.MustRun("ip", "link", "set", "c0", "up")
 	nsB.MustRun("ip", "link", "set", "c1", "up")
+	// B knows A's MAC (and A B's, below): no ARP between them, whose
+	// timing would otherwise decide whether a first datagram waits.
+	nsB.MustRun("ip", "neigh", "replace", AddrA.String(), "lladdr", MACA, "dev", "b0", "nud", "permanent")
 	// B forwards, and answers every error without rate limits, so its
 	// behaviour does not depend on timing.
 	nsB.MustRun("sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv4.icmp_ratemask=0")
@@ -96,6 +101,7 @@ func newKernelWorld(t *testing.T) *World {
 	nsA.MustRun("ip", "addr", "add", AddrA.String()+"/24", "dev", IfA)
 	nsA.MustRun("ip", "link", "set", IfA, "up")
 	nsA.MustRun("ip", "route", "add", "198.18.1.0/24", "via", AddrB.String())
+	nsA.MustRun("ip", "neigh", "replace", AddrB.String(), "lladdr", MACB, "dev", IfA, "nud", "permanent")
 	k := &kernelHost{w: newWorker(t, nsA.Name()), fds: make(map[int]bool)}
 	w := &World{Host: k, nsA: nsA, nsB: nsB, closeAll: k.closeAll}
 	w.Peer = newPeer(t, nsB)
@@ -127,6 +133,14 @@ func newInetWorld(t *testing.T) *World {
 		t.Fatal(err)
 	}
 	if err := s.AddRoute(route.Route{Dst: netip.MustParsePrefix("198.18.1.0/24"), Gateway: AddrB}); err != nil {
+		t.Fatal(err)
+	}
+	hw, err := net.ParseMAC(MACB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mac, _ := wire.MACFrom(hw)
+	if err := nic.Neighbours().Set(AddrB, mac, true); err != nil {
 		t.Fatal(err)
 	}
 	h := newInetHost(s)
