@@ -22,9 +22,10 @@ type RecvQueue struct {
 }
 
 type entry struct {
-	p     *pkt.Buffer
-	size  int    // truesize charged
-	drops uint32 // sk_drops when queued, with SO_RXQ_OVFL on (SOCK_SKB_CB dropcount)
+	p      *pkt.Buffer
+	size   int    // truesize charged
+	drops  uint32 // sk_drops when queued, with SO_RXQ_OVFL on (SOCK_SKB_CB dropcount)
+	peeked bool   // skb->peeked: read with MSG_PEEK at least once
 }
 
 // rmemCounter is sk_rmem_alloc, shared by the receive and error queues of
@@ -55,7 +56,7 @@ func (q *RecvQueue) Enqueue(p *pkt.Buffer, size int) bool {
 	if q.n == len(q.q) {
 		q.grow()
 	}
-	q.q[(q.head+q.n)%len(q.q)] = entry{p, size, drops}
+	q.q[(q.head+q.n)%len(q.q)] = entry{p: p, size: size, drops: drops}
 	q.n++
 	q.mu.Unlock()
 	q.b.Wq.Notify(Readable)
@@ -85,7 +86,50 @@ func (q *RecvQueue) PeekDrops() (*pkt.Buffer, uint32) {
 	if q.n == 0 {
 		return nil, 0
 	}
+	q.q[q.head].peeked = true
 	return q.q[q.head].p, q.q[q.head].drops
+}
+
+// PeekAt is __skb_try_recv_from_queue for MSG_PEEK with SO_PEEK_OFF: it
+// skips whole packets while the offset covers them (a zero-length packet
+// already peeked counts as covered), and returns the packet the offset
+// falls in with the offset left within it. length gives a packet's
+// payload length. The packet stays owned by the queue.
+func (q *RecvQueue) PeekAt(off int, length func(*pkt.Buffer) int) (p *pkt.Buffer, rest int, drops uint32) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for i := 0; i < q.n; i++ {
+		e := &q.q[(q.head+i)%len(q.q)]
+		if l := length(e.p); off >= l && (off != 0 || e.peeked) {
+			off -= l
+			continue
+		}
+		e.peeked = true
+		return e.p, off, e.drops
+	}
+	return nil, 0, 0
+}
+
+// Remove takes p out of the queue wherever it is (a peeked datagram found
+// bad), uncharging it; the caller owns it. It reports whether p was there.
+func (q *RecvQueue) Remove(p *pkt.Buffer) bool {
+	q.mu.Lock()
+	for i := 0; i < q.n; i++ {
+		if q.q[(q.head+i)%len(q.q)].p != p {
+			continue
+		}
+		size := q.q[(q.head+i)%len(q.q)].size
+		for j := i; j < q.n-1; j++ {
+			q.q[(q.head+j)%len(q.q)] = q.q[(q.head+j+1)%len(q.q)]
+		}
+		q.q[(q.head+q.n-1)%len(q.q)] = entry{}
+		q.n--
+		q.mu.Unlock()
+		q.rmem.Add(-int64(size))
+		return true
+	}
+	q.mu.Unlock()
+	return false
 }
 
 // Dequeue removes and returns the first packet (nil if empty), uncharging

@@ -45,16 +45,24 @@ func (s *sock) RecvMsg(m *socket.Msg) (int, error) {
 	}
 }
 
-// tryRecv reads the first good datagram, if any, dropping bad ones.
+// tryRecv reads the first good datagram, if any, dropping bad ones. With
+// MSG_PEEK and SO_PEEK_OFF set, it reads at the peek offset (which may
+// skip whole datagrams) and moves the offset on; a read moves it back
+// (udp_recvmsg, skb_consume_udp).
 func (s *sock) tryRecv(m *socket.Msg, peek bool) (int, bool) {
 	s.readMu.Lock()
 	defer s.readMu.Unlock()
+	peekOff := int(s.Opts.PeekOff.Load())
 	for {
 		var p *pkt.Buffer
 		var drops uint32
-		if peek {
+		off := 0
+		switch {
+		case peek && peekOff >= 0:
+			p, off, drops = s.Rcv.PeekAt(peekOff, payloadLen)
+		case peek:
 			p, drops = s.Rcv.PeekDrops()
-		} else {
+		default:
 			p, drops = s.Rcv.DequeueDrops()
 		}
 		if p == nil {
@@ -64,7 +72,7 @@ func (s *sock) tryRecv(m *socket.Msg, peek bool) (int, bool) {
 			// csum_copy_err: the bad datagram goes, counted, and the
 			// next one is tried.
 			if peek {
-				p = s.Rcv.Dequeue()
+				s.Rcv.Remove(p)
 			}
 			s.p.stats.UDP.Inc(snmp.UDPInCsumErrors)
 			s.p.stats.UDP.Inc(snmp.UDPInErrors)
@@ -73,10 +81,14 @@ func (s *sock) tryRecv(m *socket.Msg, peek bool) (int, bool) {
 		}
 		u := wire.UDP(p.TransportHeader())
 		ulen := u.Length() - wire.UDPHeaderLen
-		copied := copy(m.Buf, u[wire.UDPHeaderLen:u.Length()])
-		if copied < ulen {
+		payload := u[wire.UDPHeaderLen:u.Length()]
+		copied := len(m.Buf)
+		if copied > ulen-off {
+			copied = ulen - off
+		} else if copied < ulen {
 			m.OutFlags |= unix.MSG_TRUNC
 		}
+		copy(m.Buf, payload[off:off+copied])
 		if !peek {
 			s.p.stats.UDP.Inc(snmp.UDPInDatagrams)
 		}
@@ -86,11 +98,24 @@ func (s *sock) tryRecv(m *socket.Msg, peek bool) (int, bool) {
 		if !peek {
 			p.Release()
 		}
+		n := copied
 		if m.Flags&unix.MSG_TRUNC != 0 {
-			return ulen, true
+			n = ulen
 		}
-		return copied, true
+		if peekOff >= 0 {
+			if peek {
+				s.Opts.PeekOff.Store(int32(peekOff + n))
+			} else {
+				s.Opts.PeekOff.Store(int32(max(peekOff-n, 0)))
+			}
+		}
+		return n, true
 	}
+}
+
+// payloadLen is a queued datagram's payload length.
+func payloadLen(p *pkt.Buffer) int {
+	return wire.UDP(p.TransportHeader()).Length() - wire.UDPHeaderLen
 }
 
 // checksumOK verifies a queued datagram's checksum once (zero means none
