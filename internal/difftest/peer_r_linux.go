@@ -24,6 +24,21 @@ func (r *R) PeerSendTo(srcPort int, dst string, data string) {
 	r.PeerSend(Datagram{SrcPort: srcPort, Dst: AP(dst), Data: []byte(data)})
 }
 
+// PeerSendIP makes B send a whole IPv4 packet through a raw socket (see
+// Peer.SendIP).
+func (r *R) PeerSendIP(b []byte) {
+	if err := r.w.Peer.SendIP(b); err != nil {
+		r.Record("peer raw send", fmtErr(err))
+	}
+}
+
+// PeerSendICMP makes B send an ICMP message to A (see Peer.SendICMP).
+func (r *R) PeerSendICMP(typ, code uint8, rest uint32, body []byte) {
+	if err := r.w.Peer.SendICMP(typ, code, rest, body); err != nil {
+		r.Record("peer icmp", fmtErr(err))
+	}
+}
+
 // PeerListen opens a UDP socket on B at port (closed when the case ends).
 func (r *R) PeerListen(port int) *PeerSock {
 	ps, err := r.w.Peer.Listen(netip.Addr{}, port)

@@ -39,12 +39,6 @@ func badCsum(ip, u []byte) { u[6] ^= 0x55 }
 
 func zeroCsum(ip, u []byte) { u[6], u[7] = 0, 0 }
 
-func (r *R) peerIP(b []byte) {
-	if err := r.Peer().SendIP(b); err != nil {
-		r.Record("peer raw send", fmtErr(err))
-	}
-}
-
 func udpCases() []Case {
 	to := func(data string, mod func(ip, u []byte)) []byte {
 		return udpIP(6000, 5000, "198.18.0.1", []byte(data), mod)
@@ -54,36 +48,36 @@ func udpCases() []Case {
 			s := r.UDPAt("0.0.0.0:5000")
 			r.PeerSend(Datagram{SrcPort: 6000, Dst: AP("198.18.0.1:5000"), Data: []byte("no csum"), NoCheck: true})
 			r.Recv(s, 0)
-			r.peerIP(to("raw zero", zeroCsum))
+			r.PeerSendIP(to("raw zero", zeroCsum))
 			r.Recv(s, 0)
 		}},
 		{Name: "checksum-bad-dropped-at-recvmsg", Run: func(r *R) {
 			s := r.UDPAt("0.0.0.0:5000")
-			r.peerIP(to("bad", badCsum))
-			r.peerIP(to("good", nil))
+			r.PeerSendIP(to("bad", badCsum))
+			r.PeerSendIP(to("good", nil))
 			r.WaitFor(s, unix.POLLIN)
 			r.Recv(s, 0)
 			r.RecvMsg(s, ro(100, 0, 16, unix.MSG_DONTWAIT))
 		}},
 		{Name: "checksum-bad-peek", Run: func(r *R) {
 			s := r.UDPAt("0.0.0.0:5000")
-			r.peerIP(to("bad", badCsum))
-			r.peerIP(to("good", nil))
+			r.PeerSendIP(to("bad", badCsum))
+			r.PeerSendIP(to("good", nil))
 			r.FlushA(r.UDPAt("0.0.0.0:5001"), 6000, "198.18.0.1:5001")
 			r.RecvMsg(s, ro(100, 0, 16, unix.MSG_PEEK|unix.MSG_DONTWAIT))
 			r.Recv(s, 0)
 		}},
 		{Name: "checksum-bad-siocinq", Run: func(r *R) {
 			s := r.UDPAt("0.0.0.0:5000")
-			r.peerIP(to("bad", badCsum))
-			r.peerIP(to("good!", nil))
+			r.PeerSendIP(to("bad", badCsum))
+			r.PeerSendIP(to("good!", nil))
 			r.FlushA(r.UDPAt("0.0.0.0:5001"), 6000, "198.18.0.1:5001")
 			r.Ioctl(s, unix.SIOCINQ)
 			r.Recv(s, 0)
 		}},
 		{Name: "checksum-bad-only-poll-blocking", Run: func(r *R) {
 			s := r.UDPAt("0.0.0.0:5000")
-			r.peerIP(to("bad", badCsum))
+			r.PeerSendIP(to("bad", badCsum))
 			r.FlushA(r.UDPAt("0.0.0.0:5001"), 6000, "198.18.0.1:5001")
 			r.Poll(s)
 			r.Poll(s)
@@ -91,7 +85,7 @@ func udpCases() []Case {
 		{Name: "checksum-bad-only-poll-nonblocking", Run: func(r *R) {
 			s := r.UDPAt("0.0.0.0:5000")
 			r.SetNonblock(s, true)
-			r.peerIP(to("bad", badCsum))
+			r.PeerSendIP(to("bad", badCsum))
 			r.FlushA(r.UDPAt("0.0.0.0:5001"), 6000, "198.18.0.1:5001")
 			r.Poll(s)
 			r.RecvMsg(s, ro(100, 0, 16, 0))
@@ -99,8 +93,8 @@ func udpCases() []Case {
 		}},
 		{Name: "checksum-bad-large-dropped-at-recvmsg", Run: func(r *R) {
 			s := r.UDPAt("0.0.0.0:5000")
-			r.peerIP(to(string(bytes.Repeat([]byte("b"), 69)), badCsum))
-			r.peerIP(to("good", nil))
+			r.PeerSendIP(to(string(bytes.Repeat([]byte("b"), 69)), badCsum))
+			r.PeerSendIP(to("good", nil))
 			r.FlushA(r.UDPAt("0.0.0.0:5001"), 6000, "198.18.0.1:5001")
 			r.Counters()
 			r.Recv(s, 0)
@@ -108,7 +102,7 @@ func udpCases() []Case {
 		}},
 		{Name: "checksum-bad-large-poll", Run: func(r *R) {
 			s := r.UDPAt("0.0.0.0:5000")
-			r.peerIP(to(string(bytes.Repeat([]byte("b"), 100)), badCsum))
+			r.PeerSendIP(to(string(bytes.Repeat([]byte("b"), 100)), badCsum))
 			r.FlushA(r.UDPAt("0.0.0.0:5001"), 6000, "198.18.0.1:5001")
 			r.Counters()
 			r.SetNonblock(s, true)
@@ -119,8 +113,8 @@ func udpCases() []Case {
 		}},
 		{Name: "checksum-bad-large-siocinq", Run: func(r *R) {
 			s := r.UDPAt("0.0.0.0:5000")
-			r.peerIP(to(string(bytes.Repeat([]byte("b"), 100)), badCsum))
-			r.peerIP(to(string(bytes.Repeat([]byte("g"), 70)), nil))
+			r.PeerSendIP(to(string(bytes.Repeat([]byte("b"), 100)), badCsum))
+			r.PeerSendIP(to(string(bytes.Repeat([]byte("g"), 70)), nil))
 			r.FlushA(r.UDPAt("0.0.0.0:5001"), 6000, "198.18.0.1:5001")
 			r.Ioctl(s, unix.SIOCINQ)
 			r.Counters()
@@ -128,8 +122,8 @@ func udpCases() []Case {
 		}},
 		{Name: "checksum-bad-large-peek", Run: func(r *R) {
 			s := r.UDPAt("0.0.0.0:5000")
-			r.peerIP(to(string(bytes.Repeat([]byte("b"), 100)), badCsum))
-			r.peerIP(to("good", nil))
+			r.PeerSendIP(to(string(bytes.Repeat([]byte("b"), 100)), badCsum))
+			r.PeerSendIP(to("good", nil))
 			r.FlushA(r.UDPAt("0.0.0.0:5001"), 6000, "198.18.0.1:5001")
 			r.RecvMsg(s, ro(100, 0, 16, unix.MSG_PEEK|unix.MSG_DONTWAIT))
 			r.Counters()
@@ -138,8 +132,8 @@ func udpCases() []Case {
 		{Name: "checksum-bad-closed-port", Run: func(r *R) {
 			ps := r.PeerListen(6000)
 			c := r.Capture()
-			r.peerIP(to("bad", badCsum))
-			r.peerIP(to(string(bytes.Repeat([]byte("b"), 100)), badCsum))
+			r.PeerSendIP(to("bad", badCsum))
+			r.PeerSendIP(to(string(bytes.Repeat([]byte("b"), 100)), badCsum))
 			r.FlushA(r.UDPAt("0.0.0.0:5001"), 6000, "198.18.0.1:5001")
 			r.CaptureAll(c, ps, 6000)
 		}},
@@ -150,17 +144,17 @@ func udpCases() []Case {
 		}},
 		{Name: "length-too-long", Run: func(r *R) {
 			s := r.UDPAt("0.0.0.0:5000")
-			r.peerIP(to("short", func(ip, u []byte) { binary.BigEndian.PutUint16(u[4:], 100) }))
+			r.PeerSendIP(to("short", func(ip, u []byte) { binary.BigEndian.PutUint16(u[4:], 100) }))
 			r.FlushA(s, 6000, "198.18.0.1:5000")
 		}},
 		{Name: "length-below-header", Run: func(r *R) {
 			s := r.UDPAt("0.0.0.0:5000")
-			r.peerIP(to("short", func(ip, u []byte) { binary.BigEndian.PutUint16(u[4:], 7) }))
+			r.PeerSendIP(to("short", func(ip, u []byte) { binary.BigEndian.PutUint16(u[4:], 7) }))
 			r.FlushA(s, 6000, "198.18.0.1:5000")
 		}},
 		{Name: "length-shorter-than-packet", Run: func(r *R) {
 			s := r.UDPAt("0.0.0.0:5000")
-			r.peerIP(to("abcdefgh", func(ip, u []byte) {
+			r.PeerSendIP(to("abcdefgh", func(ip, u []byte) {
 				binary.BigEndian.PutUint16(u[4:], 12)
 				u[6], u[7] = 0, 0
 				c := wire.TransportChecksum(AP("198.18.0.2:0").Addr(), AP("198.18.0.1:0").Addr(), 17, u[:12])
