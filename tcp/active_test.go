@@ -54,6 +54,29 @@ func (s *script) state(c hsock) {
 	s.note("poll %s", pollString(c.poll()))
 }
 
+// fullState records state plus the TCP_INFO state, the peer's name and
+// what send says (which may send a segment: the transcript shows it).
+func (s *script) fullState(p *peer, c hsock) {
+	s.state(c)
+	if b, err := c.getBytes(unix.IPPROTO_TCP, unix.TCP_INFO, 8); err == nil && len(b) > 0 {
+		s.note("tcpi_state %s", tcpStateName(b[0]))
+	}
+	_, err := c.peername()
+	s.call("getpeername", 0, err)
+	n, err := c.send([]byte("z"), 0)
+	s.call("send", n, err)
+	s.take(p)
+}
+
+func tcpStateName(b byte) string {
+	names := []string{"?", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT",
+		"CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING"}
+	if int(b) < len(names) {
+		return names[b]
+	}
+	return "?"
+}
+
 func pollString(ev int16) string {
 	var out []string
 	for _, x := range []struct {

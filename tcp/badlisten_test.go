@@ -3,6 +3,7 @@ package tcp_test
 import (
 	"net/netip"
 	"testing"
+	"time"
 )
 
 // A listen case runs with a listener on hostPort (backlog 8) and nothing
@@ -188,6 +189,7 @@ func TestBadInputListen(t *testing.T) {
 			s.send(p, p.syn(p.synOpts()))
 			p.ts = true
 			s.send(p, p.mk(fACK|fFIN, nil))
+			s.sleep(p, 50*time.Millisecond)
 			c, _, err := ln.accept(0)
 			s.call("accept", 0, err)
 			if err == nil {

@@ -10,6 +10,13 @@ import (
 	"github.com/seed96fbdc48/inet/socket"
 )
 
+// Socket-level states (socket_state_t).
+const (
+	ssUnconnected = iota
+	ssConnecting
+	ssConnected
+)
+
 // state is a connection state, with Linux's TCP_* values (tcpi_state).
 type state uint8
 
@@ -92,8 +99,9 @@ type conn struct {
 	p *Proto
 
 	state state
-	// sockState is the socket-level connect state (SS_CONNECTING etc.).
-	connecting  bool
+	// sock is the socket-level state (struct socket's state):
+	// ssUnconnected, ssConnecting, ssConnected.
+	sock        uint8
 	deferredErr bool
 
 	// Addresses and the table state: written with Base.Mu and p.mu held.
@@ -225,6 +233,9 @@ type conn struct {
 
 	// Listener.
 	ln *listener
+	// twISN is the initial sequence number for a SYN that ended a
+	// TIME-WAIT, set while the listener handles it (tcp_tw_isn).
+	twISN seq
 	// parent is the listener of a connection not yet accepted.
 	parent *conn
 
@@ -233,6 +244,7 @@ type conn struct {
 	rcvSsthresh  uint32        // the window may grow up to this (rcv_ssthresh)
 	lastOOWAck   time.Time     // tcp_oow_rate_limited
 	delackArmed  bool
+	delackAt     time.Time // when the delayed ACK is due (icsk_ack.timeout)
 	kaKind       uint8
 	totalRTO     uint32
 	connectBound bool // the port was chosen by connect(2)

@@ -82,14 +82,18 @@ func (c *conn) syncMSS() {
 }
 
 // Connect is __inet_stream_connect with tcp_v4_connect. The socket
-// state (SS_CONNECTING in c.connecting) outlives the handshake: a second
+// state (SS_CONNECTING in c.sock) outlives the handshake: a second
 // connect(2) on a socket whose non-blocking connect is under way is
 // EALREADY, on one that got through succeeds (SS_CONNECTED), on one whose
 // attempt failed reports the error (or ECONNABORTED) and makes the socket
 // unconnected again.
 func (c *conn) Connect(sa socketaddr) error {
 	c.Mu.Lock()
-	if c.connecting {
+	switch c.sock {
+	case ssConnected:
+		c.Mu.Unlock()
+		return unix.EISCONN
+	case ssConnecting:
 		switch c.state {
 		case stateSynSent, stateSynRecv:
 			c.Mu.Unlock()
@@ -102,12 +106,12 @@ func (c *conn) Connect(sa socketaddr) error {
 			if err == 0 {
 				err = unix.ECONNABORTED
 			}
-			c.connecting = false
+			c.sock = ssUnconnected
 			c.disconnect()
 			c.Mu.Unlock()
 			return err
 		default:
-			c.connecting = false
+			c.sock = ssConnected
 			c.Mu.Unlock()
 			return nil
 		}
@@ -120,7 +124,7 @@ func (c *conn) Connect(sa socketaddr) error {
 		c.Mu.Unlock()
 		return err
 	}
-	c.connecting = true
+	c.sock = ssConnecting
 	c.Mu.Unlock()
 	if c.Nonblocking() {
 		return unix.EINPROGRESS
@@ -153,15 +157,16 @@ func (c *conn) waitConnect() error {
 	}
 	c.Mu.Lock()
 	defer c.Mu.Unlock()
-	c.connecting = false
 	if c.state == stateClose {
 		err := c.TakeError()
 		if err == 0 {
 			err = unix.ECONNABORTED
 		}
+		c.sock = ssUnconnected
 		c.disconnect()
 		return err
 	}
+	c.sock = ssConnected
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/seed96fbdc48/inet/snmp"
+	"github.com/seed96fbdc48/inet/socket"
 	"github.com/seed96fbdc48/inet/wire"
 	"golang.org/x/sys/unix"
 )
@@ -21,9 +22,6 @@ func (c *conn) segmentArrived(s *segment) {
 	switch c.state {
 	case stateSynSent:
 		c.synSentArrived(s)
-		return
-	case stateTimeWait:
-		c.timeWaitArrived(s)
 		return
 	case stateClose:
 		return
@@ -110,19 +108,32 @@ func (c *conn) segmentArrived(s *segment) {
 	case stateFinWait1:
 		if c.sndUna == c.writeSeq.add(1) {
 			c.setState(stateFinWait2)
-			c.AddShutdown(3 &^ 1) // SEND_SHUTDOWN
+			c.AddShutdown(socket.ShutSend)
 			if c.orphaned {
-				if c.finRcvdOutOfOrder(s) {
+				// tcp_rcv_state_process: an orphan aborts on
+				// TCP_LINGER2 < 0 or data past rcv_nxt, else
+				// waits for the FIN as a timewait entry.
+				if c.lingerTime < 0 || c.finRcvdOutOfOrder(s) {
 					c.p.stats.TCPExt.Inc(snmp.TCPExtTCPAbortOnData)
 					c.done2()
+					c.p.sendReset(s)
 					return
 				}
-				c.armFinWait2()
+				tmo := c.finTime()
+				switch {
+				case tmo > timeWaitLen:
+					c.armKA(kaFinWait2, tmo-timeWaitLen)
+				case s.has(wire.TCPFlagFIN):
+					c.armKA(kaFinWait2, tmo)
+				default:
+					c.enterTimeWait(stateFinWait2, tmo)
+					return
+				}
 			}
 		}
 	case stateClosing:
 		if c.sndUna == c.writeSeq.add(1) {
-			c.enterTimeWait()
+			c.enterTimeWait(stateTimeWait, timeWaitLen)
 			return
 		}
 	case stateLastAck:
@@ -143,19 +154,20 @@ func (c *conn) segmentArrived(s *segment) {
 		}
 		fallthrough
 	case stateFinWait1, stateFinWait2:
-		if c.ShutdownBits()&1 != 0 && s.seqLen() > 0 && s.end().add(^uint32(0)*b2u(s.has(wire.TCPFlagFIN))).gt(c.rcvNxt) {
+		if c.ShutdownBits()&socket.ShutRcv != 0 && c.finRcvdOutOfOrder(s) {
 			// Data for a socket the application closed: RFC 1122
-			// 4.2.2.13 says reset.
+			// 4.2.2.13 says reset (tcp_reset, then a reset in
+			// answer to the segment).
 			c.p.stats.TCPExt.Inc(snmp.TCPExtTCPAbortOnData)
-			c.sendResetNow()
-			c.resetLocal(unix.ECONNRESET)
+			c.reset(s)
+			c.p.sendReset(s)
 			return
 		}
 		fallthrough
 	case stateEstablished:
 		c.dataQueue(s)
 	}
-	if c.state != stateClose && c.state != stateTimeWait {
+	if c.state != stateClose {
 		c.pushPending()
 		c.ackSndCheck()
 	}
@@ -519,7 +531,7 @@ func (c *conn) finArrived() {
 		c.setState(stateClosing)
 	case stateFinWait2:
 		c.sendAck()
-		c.enterTimeWait()
+		c.enterTimeWait(stateTimeWait, timeWaitLen)
 	}
 	c.ooo = nil
 	c.sacks = c.sacks[:0]

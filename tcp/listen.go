@@ -82,7 +82,7 @@ func (l *conn) connRequest(s *segment) {
 	ln := l.ln
 	st := &l.p.stats.TCPExt
 	wantCookie := false
-	if l.p.v.syncookies.Int() == 2 || len(ln.reqs) >= ln.backlog {
+	if (l.p.v.syncookies.Int() == 2 || len(ln.reqs) >= ln.backlog) && l.twISN == 0 {
 		if l.p.v.syncookies.Int() != 0 {
 			wantCookie = true
 			st.Inc(snmp.TCPExtTCPReqQFullDoCookies)
@@ -141,7 +141,10 @@ func (l *conn) connRequest(s *segment) {
 		l.sendSynAck(r)
 		return
 	}
-	r.iss = l.p.isn(mkTuple(s.dst, s.src))
+	r.iss = l.twISN
+	if r.iss == 0 {
+		r.iss = l.p.isn(mkTuple(s.dst, s.src))
+	}
 	ln.reqs[mkTuple(s.dst, s.src)] = r
 	l.sendSynAck(r)
 	l.armSynAck(r)
@@ -404,7 +407,7 @@ func (l *conn) createChild(r *request, s *segment) {
 	l.p.mu.Lock()
 	l.p.est[mkTuple(c.local, c.remote)] = c
 	c.hashed = true
-	l.p.binds[c.local.Port()] = append(l.p.binds[c.local.Port()], c)
+	l.p.binds[c.local.Port()] = append(l.p.binds[c.local.Port()], binding{c: c})
 	l.p.mu.Unlock()
 	l.p.stats.TCP.Inc(snmp.TCPPassiveOpens)
 	c.Mu.Lock()
@@ -498,6 +501,7 @@ func (l *conn) Accept(flags int) (*socket.Socket, netip.AddrPort, error) {
 			ln.amu.Unlock()
 			c.Mu.Lock()
 			c.parent = nil
+			c.sock = ssConnected
 			remote := c.remote
 			c.Mu.Unlock()
 			so := socket.New(c)

@@ -142,7 +142,7 @@ func (c *conn) sendProbe() {
 // sendResetNow sends a RST|ACK from this connection (tcp_send_active_reset).
 func (c *conn) sendResetNow() {
 	c.p.stats.TCP.Inc(snmp.TCPOutRsts)
-	c.emitBare(c.sndNxt, wire.TCPFlagRST|wire.TCPFlagACK)
+	c.emit(c.sndNxt, wire.TCPFlagRST|wire.TCPFlagACK, 0)
 }
 
 // emitBare sends a header-only segment without options.

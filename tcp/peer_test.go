@@ -89,7 +89,9 @@ func (p *peer) learn(segs []seg) []seg {
 			continue
 		}
 		if s.has(fSYN) {
-			p.hiss = s.seq
+			if p.hiss == 0 {
+				p.hiss = s.seq
+			}
 			p.rcv = s.seq + 1
 			continue
 		}

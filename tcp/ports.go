@@ -3,29 +3,74 @@ package tcp
 import (
 	"net/netip"
 
+	"github.com/seed96fbdc48/inet/snmp"
 	"golang.org/x/sys/unix"
 )
+
+// binding is an owner of a port: a socket or a timewait entry (Linux's
+// bind bucket owners).
+type binding struct {
+	c  *conn
+	tw *timewait
+}
+
+func (b binding) addr() netip.Addr {
+	if b.tw != nil {
+		return b.tw.local.Addr()
+	}
+	return b.c.local.Addr()
+}
+
+func (b binding) bindDev() int32 {
+	if b.tw != nil {
+		return b.tw.bindDev
+	}
+	return b.c.Opts.BindDev.Load()
+}
+
+func (b binding) reuse() bool {
+	if b.tw != nil {
+		return b.tw.reuse
+	}
+	return b.c.Opts.ReuseAddr.Load()
+}
+
+func (b binding) reusePort() bool {
+	if b.tw != nil {
+		return b.tw.reusePort
+	}
+	return b.c.Opts.ReusePort.Load()
+}
+
+func (b binding) listening() bool { return b.c != nil && b.c.state == stateListen }
+
+func (b binding) connectBound() bool {
+	if b.tw != nil {
+		return b.tw.connectBound
+	}
+	return b.c.connectBound
+}
 
 // bindConflict is inet_bind_conflict between c (binding addr) and an owner
 // o of the same port: devices that can overlap, addresses that overlap
 // (equal or either INADDR_ANY), and neither SO_REUSEADDR on both (with the
 // owner not listening, and only when relax) nor SO_REUSEPORT on both (with
 // reuseportOK) lets them share.
-func bindConflict(c, o *conn, addr netip.Addr, relax, reuseportOK bool) bool {
-	if c == o {
+func bindConflict(c *conn, o binding, addr netip.Addr, relax, reuseportOK bool) bool {
+	if o.c == c {
 		return false
 	}
-	cd, od := c.Opts.BindDev.Load(), o.Opts.BindDev.Load()
+	cd, od := c.Opts.BindDev.Load(), o.bindDev()
 	if cd != 0 && od != 0 && cd != od {
 		return false
 	}
-	oa := o.local.Addr()
+	oa := o.addr()
 	if oa != addr && oa != anyAddr && addr != anyAddr {
 		return false
 	}
-	creuse, oreuse := c.Opts.ReuseAddr.Load(), o.Opts.ReuseAddr.Load()
-	cport, oport := c.Opts.ReusePort.Load(), o.Opts.ReusePort.Load()
-	if creuse && oreuse && o.state != stateListen {
+	creuse, oreuse := c.Opts.ReuseAddr.Load(), o.reuse()
+	cport, oport := c.Opts.ReusePort.Load(), o.reusePort()
+	if creuse && oreuse && !o.listening() {
 		if !relax || (!reuseportOK && cport && oport) {
 			return true
 		}
@@ -80,7 +125,7 @@ func (p *Proto) getPort(c *conn, addr netip.Addr, port uint16) error {
 	}
 	c.local = netip.AddrPortFrom(addr, port)
 	c.bound = true
-	p.binds[port] = append(p.binds[port], c)
+	p.binds[port] = append(p.binds[port], binding{c: c})
 	return nil
 }
 
@@ -116,7 +161,7 @@ func (p *Proto) connectPortLocked(c *conn) error {
 			}
 			ok := true
 			for _, o := range p.binds[cand] {
-				if !o.connectBound {
+				if !o.connectBound() {
 					ok = false
 					break
 				}
@@ -125,16 +170,19 @@ func (p *Proto) connectPortLocked(c *conn) error {
 				continue
 			}
 			t := mkTuple(netip.AddrPortFrom(c.local.Addr(), cand), c.remote)
-			if old, taken := p.est[t]; taken {
-				if old.state != stateTimeWait || !p.twReusable(old) {
+			if _, taken := p.est[t]; taken {
+				continue
+			}
+			if tw := p.tw[t]; tw != nil {
+				if !p.twReusable(tw) {
 					continue
 				}
-				old.killTimeWaitLocked()
+				p.recycleLocked(tw)
 			}
 			c.local = netip.AddrPortFrom(c.local.Addr(), cand)
 			c.bound = true
 			c.connectBound = true
-			p.binds[cand] = append(p.binds[cand], c)
+			p.binds[cand] = append(p.binds[cand], binding{c: c})
 			return nil
 		}
 	}
@@ -142,9 +190,9 @@ func (p *Proto) connectPortLocked(c *conn) error {
 }
 
 // twReusable is tcp_twsk_unique's test for tcp_tw_reuse: 1 allows reusing
-// a TIME-WAIT tuple after a second when timestamps make it safe; 2 (the
-// default) does so for loopback only.
-func (p *Proto) twReusable(tw *conn) bool {
+// a TIME-WAIT tuple tcp_tw_reuse_delay after its last timestamp when
+// timestamps make it safe; 2 (the default) does so for loopback only.
+func (p *Proto) twReusable(tw *timewait) bool {
 	mode := p.v.twReuse.Int()
 	if mode == 0 || !tw.tsOK {
 		return false
@@ -152,15 +200,30 @@ func (p *Proto) twReusable(tw *conn) bool {
 	if mode == 2 && !tw.remote.Addr().IsLoopback() {
 		return false
 	}
-	return p.timeNow().Sub(tw.tsRecentAt).Seconds() >= 1
+	tw.mu.Lock()
+	at := tw.tsRecentAt
+	tw.mu.Unlock()
+	return p.timeNow().Sub(at) >= p.env.Settings.MustVar("net.ipv4.tcp_tw_reuse_delay").Duration()
 }
 
-// unbindLocked releases c's port.
-func (p *Proto) unbindLocked(c *conn) {
-	port := c.local.Port()
+// recycleLocked kills a timewait entry whose tuple connect(2) takes over
+// (p.mu held; TWRecycled).
+func (p *Proto) recycleLocked(tw *timewait) {
+	tw.mu.Lock()
+	tw.dead = true
+	if tw.timer != nil {
+		tw.timer.Stop()
+	}
+	tw.mu.Unlock()
+	p.unhashTimewaitLocked(tw)
+	p.stats.TCPExt.Inc(snmp.TCPExtTWRecycled)
+}
+
+// unbindLocked releases b's hold on port.
+func (p *Proto) unbindLocked(b binding, port uint16) {
 	l := p.binds[port]
 	for i, o := range l {
-		if o == c {
+		if o == b {
 			l = append(l[:i:i], l[i+1:]...)
 			break
 		}
@@ -170,8 +233,10 @@ func (p *Proto) unbindLocked(c *conn) {
 	} else {
 		p.binds[port] = l
 	}
-	c.bound = false
-	c.connectBound = false
+	if b.c != nil {
+		b.c.bound = false
+		b.c.connectBound = false
+	}
 }
 
 // unhashLocked removes c from the lookup tables.

@@ -32,9 +32,10 @@ type Proto struct {
 	stats *snmp.Stats
 
 	mu        sync.RWMutex
-	est       map[tuple]*conn    // guarded by mu; every synchronized connection and TIME_WAIT
-	listeners map[uint16][]*conn // guarded by mu; by local port
-	binds     map[uint16][]*conn // guarded by mu; every socket owning a port
+	est       map[tuple]*conn      // guarded by mu; every synchronized connection and TIME_WAIT
+	listeners map[uint16][]*conn   // guarded by mu; by local port
+	tw        map[tuple]*timewait  // guarded by mu; TIME-WAIT and orphaned FIN-WAIT-2 entries
+	binds     map[uint16][]binding // guarded by mu; every socket and timewait entry owning a port
 
 	isnKey, tsKey, cookieKey, hashKey uint64
 	orphans                           atomic.Int32
@@ -80,7 +81,8 @@ func (p *Proto) loadSettings() {
 func New(env *socket.Env, ip *ipv4.Layer) *Proto {
 	p := &Proto{
 		env: env, ip: ip, stats: env.Stats,
-		est: make(map[tuple]*conn), listeners: make(map[uint16][]*conn), binds: make(map[uint16][]*conn),
+		est: make(map[tuple]*conn), listeners: make(map[uint16][]*conn), binds: make(map[uint16][]binding),
+		tw:     make(map[tuple]*timewait),
 		isnKey: env.Rand.Uint64(), tsKey: env.Rand.Uint64(), cookieKey: env.Rand.Uint64(), hashKey: env.Rand.Uint64(),
 	}
 	p.loadSettings()
@@ -201,14 +203,20 @@ func (p *Proto) Receive(pk *pkt.Buffer) {
 	seg.ifindex = pk.IfIndex
 
 	p.mu.RLock()
-	c := p.est[mkTuple(local, remote)]
+	t := mkTuple(local, remote)
+	c := p.est[t]
 	var ln *conn
+	var tw *timewait
 	if c == nil {
-		ln = p.lookupListenerLocked(local, remote, pk.IfIndex)
+		if tw = p.tw[t]; tw == nil {
+			ln = p.lookupListenerLocked(local, remote, pk.IfIndex)
+		}
 	}
 	p.mu.RUnlock()
 
 	switch {
+	case tw != nil:
+		p.timewaitArrived(tw, &seg)
 	case c != nil:
 		c.Mu.Lock()
 		if c.minTTLDrop(ip.TTL()) {

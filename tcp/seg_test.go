@@ -45,6 +45,8 @@ type seg struct {
 	df   bool
 	doff int
 	at   time.Duration // the host clock since the world began, when sent
+	// epoch is, in the kernel world, how many echo replies came before.
+	epoch uint16
 }
 
 func (s seg) has(f uint16) bool { return s.flags&f != 0 }
@@ -201,3 +203,5 @@ func parseSeg(b []byte) (seg, bool) {
 	s.o = wire.ParseTCPOptions(th.Options(), s.has(fSYN))
 	return s, true
 }
+
+func netipAP(a netip.Addr, p uint16) netip.AddrPort { return netip.AddrPortFrom(a, p) }

@@ -55,6 +55,7 @@ func (c *conn) Disconnect() error {
 	c.Mu.Lock()
 	defer c.Mu.Unlock()
 	c.disconnect()
+	c.sock = ssUnconnected
 	return nil
 }
 
@@ -81,7 +82,6 @@ func (c *conn) disconnect() {
 	c.ooo, c.rtx, c.sacks = nil, nil, nil
 	c.packetsOut, c.sackedOut, c.lostOut, c.retransOut = 0, 0, 0, 0
 	c.finQueued, c.finRcvd = false, false
-	c.connecting = false
 	c.p.mu.Lock()
 	if !c.bindAddr {
 		c.local = netip.AddrPortFrom(anyAddr, c.local.Port())
@@ -129,7 +129,7 @@ func (c *conn) Listen(backlog int) error {
 		c.p.mu.Lock()
 		conflict := false
 		for _, o := range c.p.binds[c.local.Port()] {
-			if o != c && o.state == stateListen && bindConflict(c, o, c.local.Addr(), true, true) {
+			if o.c != c && o.listening() && bindConflict(c, o, c.local.Addr(), true, true) {
 				conflict = true
 			}
 		}
@@ -230,6 +230,7 @@ func (c *conn) Shutdown(how int) error {
 		return nil
 	case stateSynSent:
 		c.disconnect()
+		c.sock = ssUnconnected
 		return nil
 	}
 	c.AddShutdown(bits)
@@ -299,11 +300,26 @@ func (c *conn) Close() error {
 	c.p.orphans.Add(1)
 	switch c.state {
 	case stateFinWait2:
-		c.armFinWait2()
+		// tcp_close: TCP_LINGER2 < 0 resets at once; a FIN timeout
+		// longer than TIME_WAIT_LEN waits on the keepalive timer
+		// first; else a timewait entry waits for the FIN.
+		if c.lingerTime < 0 {
+			c.setState(stateClose)
+			c.sendResetNow()
+			c.p.stats.TCPExt.Inc(snmp.TCPExtTCPAbortOnLinger)
+			c.destroy()
+			return nil
+		}
+		if tmo := c.finTime(); tmo > timeWaitLen {
+			c.armKA(kaFinWait2, tmo-timeWaitLen)
+		} else {
+			c.enterTimeWait(stateFinWait2, tmo)
+			return nil
+		}
 	case stateClose:
 		c.destroy()
 	}
-	if c.state != stateClose && c.state != stateTimeWait {
+	if c.state != stateClose {
 		if max := c.p.v.maxOrphans.Int(); int(c.p.orphans.Load()) > max {
 			c.p.stats.TCPExt.Inc(snmp.TCPExtTCPAbortOnMemory)
 			c.sendResetNow()

@@ -3,7 +3,6 @@ package tcp
 import (
 	"github.com/seed96fbdc48/inet/snmp"
 	"github.com/seed96fbdc48/inet/socket"
-	"github.com/seed96fbdc48/inet/wire"
 )
 
 // Wake-up sets.
@@ -41,7 +40,7 @@ func (c *conn) setState(st state) {
 		c.p.mu.Lock()
 		c.p.unhashLocked(c)
 		if c.bound && !c.bindPort {
-			c.p.unbindLocked(c)
+			c.p.unbindLocked(binding{c: c}, c.local.Port())
 		}
 		c.p.mu.Unlock()
 	}
@@ -73,93 +72,5 @@ func (c *conn) destroy() {
 	if c.orphaned {
 		c.orphaned = false
 		c.p.orphans.Add(-1)
-	}
-}
-
-// enterTimeWait is tcp_time_wait: keep the 4-tuple for TIME_WAIT_LEN so
-// late segments find it, freeing the buffers.
-func (c *conn) enterTimeWait() {
-	c.setState(stateTimeWait)
-	c.stopRtxTimer()
-	if c.delackTimer != nil {
-		c.delackTimer.Stop()
-		c.delackArmed = false
-	}
-	c.armKA(kaTimeWait, timeWaitLen)
-	c.AddShutdown(socket.ShutBoth)
-	c.rtx = nil
-	c.ooo = nil
-	if c.orphaned {
-		c.sndq.release()
-		c.rcvq.release()
-	}
-}
-
-// timeWaitArrived is tcp_timewait_state_process for TIME-WAIT.
-func (c *conn) timeWaitArrived(s *segment) {
-	paws := c.tsOK && s.opts.HasTimestamp && int32(s.opts.TSVal-c.tsRecent) < 0
-	if !paws && s.seq == c.rcvNxt && (s.seqLen() == 0 || s.has(wire.TCPFlagRST)) {
-		if s.has(wire.TCPFlagRST) {
-			if !c.p.v.rfc1337.Bool() {
-				c.done2()
-				return
-			}
-		} else {
-			c.armKA(kaTimeWait, timeWaitLen)
-		}
-		if s.opts.HasTimestamp {
-			c.tsRecent, c.tsRecentAt = s.opts.TSVal, c.now()
-		}
-		return
-	}
-	if s.has(wire.TCPFlagSYN) && !s.has(wire.TCPFlagRST) && !s.has(wire.TCPFlagACK) && !paws &&
-		(s.seq.gt(c.rcvNxt) || (s.opts.HasTimestamp && int32(c.tsRecent-s.opts.TSVal) < 0)) {
-		// A new incarnation: hand the SYN to the listener with an ISN
-		// above everything this one used.
-		isn := c.sndNxt.add(65535 + 2)
-		c.done2()
-		c.p.reopenFromTimeWait(s, isn)
-		return
-	}
-	if paws {
-		c.p.stats.TCPExt.Inc(snmp.TCPExtPAWSTimewait)
-	}
-	if !s.has(wire.TCPFlagRST) {
-		if paws || s.has(wire.TCPFlagACK) {
-			c.armKA(kaTimeWait, timeWaitLen)
-		}
-		if c.oowLimited(s, snmp.TCPExtTCPACKSkippedTimeWait) {
-			return
-		}
-		c.emit(c.sndNxt, wire.TCPFlagACK, 0)
-	}
-}
-
-// killTimeWaitLocked removes a TIME-WAIT entry whose tuple is reused
-// (called with p.mu held).
-func (c *conn) killTimeWaitLocked() {
-	c.hashed = false
-	delete(c.p.est, mkTuple(c.local, c.remote))
-	c.p.unbindLocked(c)
-	c.state = stateClose
-	if c.kaTimer != nil {
-		c.kaTimer.Stop()
-	}
-	c.p.stats.TCPExt.Inc(snmp.TCPExtTWRecycled)
-}
-
-// reopenFromTimeWait passes a SYN that ended a TIME-WAIT to the listener.
-func (p *Proto) reopenFromTimeWait(s *segment, isn seq) {
-	p.mu.RLock()
-	ln := p.lookupListenerLocked(s.dst, s.src, s.ifindex)
-	p.mu.RUnlock()
-	if ln == nil {
-		p.sendReset(s)
-		return
-	}
-	ln.Mu.Lock()
-	defer ln.Mu.Unlock()
-	if ln.state == stateListen {
-		ln.listenSegment(s)
 	}
 }

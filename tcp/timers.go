@@ -35,8 +35,6 @@ const (
 	kaNone uint8 = iota
 	kaKeepalive
 	kaFinWait2
-	kaTimeWait
-	kaLinger
 )
 
 func (c *conn) armRtx(kind uint8, d time.Duration) {
@@ -88,12 +86,39 @@ func (c *conn) armProbe() {
 	c.armRtx(timerProbe, d)
 }
 
+// armDelack is tcp_send_delayed_ack: the ACK waits ato, bounded by the
+// RTT (but not below TCP_DELACK_MIN) when ato is long, and by
+// TCP_DELACK_MAX; an earlier deadline already set stays, and one about
+// to pass sends the ACK now. An ato of zero (no data received yet) is the
+// next tick.
 func (c *conn) armDelack() {
-	if c.delackArmed {
-		return
+	ato := c.ato
+	if ato > atoMin {
+		maxAto := time.Second / 2
+		if c.pingpong > 0 {
+			maxAto = delackMax
+		}
+		if c.srttUs != 0 {
+			rtt := max(c.jiffies(time.Duration(c.srttUs>>3)*time.Microsecond), atoMin)
+			maxAto = min(maxAto, rtt)
+		}
+		ato = min(ato, maxAto)
 	}
-	d := min(max(c.ato, atoMin), delackMax)
+	ato = min(ato, delackMax)
+	now := c.now()
+	deadline := now.Add(max(ato, c.jiffy()))
+	if c.delackArmed {
+		if !c.delackAt.After(now.Add(ato / 4)) {
+			c.sendAck()
+			return
+		}
+		if !deadline.Before(c.delackAt) {
+			return
+		}
+	}
 	c.delackArmed = true
+	c.delackAt = deadline
+	d := deadline.Sub(now)
 	if c.delackTimer == nil {
 		c.delackTimer = c.p.env.Clock.AfterFunc(d, c.delayedAckFired)
 		return
@@ -318,12 +343,17 @@ func (c *conn) kaFired() {
 	case kaKeepalive:
 		c.keepaliveTimer()
 	case kaFinWait2:
-		if c.state == stateFinWait2 {
+		// tcp_keepalive_timer for an orphan in FIN-WAIT-2: what is
+		// left of the FIN timeout beyond TIME_WAIT_LEN is spent as a
+		// timewait entry, else the connection is reset.
+		if c.state == stateFinWait2 && c.orphaned {
+			if c.lingerTime >= 0 {
+				if tmo := c.finTime() - timeWaitLen; tmo > 0 {
+					c.enterTimeWait(stateFinWait2, tmo)
+					return
+				}
+			}
 			c.sendResetNow()
-			c.done2()
-		}
-	case kaTimeWait:
-		if c.state == stateTimeWait {
 			c.done2()
 		}
 	}
@@ -366,7 +396,7 @@ func (c *conn) armKeepalive() {
 	default:
 		return
 	}
-	if c.kaKind == kaFinWait2 || c.kaKind == kaTimeWait {
+	if c.kaKind == kaFinWait2 {
 		return
 	}
 	c.armKA(kaKeepalive, c.keepIdleTime())
@@ -396,14 +426,4 @@ func (c *conn) keepaliveTimer() {
 		return
 	}
 	c.armKA(kaKeepalive, idle-elapsed)
-}
-
-// armFinWait2 starts the FIN-WAIT-2 timeout of an orphaned connection
-// (tcp_fin_timeout, or TCP_LINGER2).
-func (c *conn) armFinWait2() {
-	d := c.p.v.finTimeout.Duration()
-	if c.lingerTime > 0 {
-		d = c.lingerTime
-	}
-	c.armKA(kaFinWait2, d)
 }

@@ -35,9 +35,15 @@ type kernelWorld struct {
 	mu   sync.Mutex
 	got  []seg  // guarded by mu; segments read, not yet returned
 	pong uint16 // guarded by mu; highest echo reply sequence seen
-	cond *sync.Cond
-	echo uint16
 	stop atomic.Bool
+
+	// Used by the test goroutine only.
+	echo     uint16        // last echo request sent
+	first    uint16        // the step's first echo, 0 before the step acts
+	actStart time.Duration // when the step began
+	lastEnd  time.Duration // when the last step ended
+	held     []seg         // timer-driven segments, for the next sleep
+	slept    bool
 }
 
 const tunSetIff = 0x400454ca // TUNSETIFF
@@ -45,7 +51,6 @@ const tunSetIff = 0x400454ca // TUNSETIFF
 func newKernelWorld(t *testing.T) *kernelWorld {
 	ns := nstest.New(t)
 	w := &kernelWorld{t: t, ns: ns, start: time.Now()}
-	w.cond = sync.NewCond(&w.mu)
 	err := ns.Do(func() error {
 		fd, err := unix.Open("/dev/net/tun", unix.O_RDWR|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 		if err != nil {
@@ -102,7 +107,6 @@ func (w *kernelWorld) read(done chan struct{}) {
 			}
 			w.mu.Lock()
 			w.pong = 0xffff
-			w.cond.Broadcast()
 			w.mu.Unlock()
 			return
 		}
@@ -112,7 +116,6 @@ func (w *kernelWorld) read(done chan struct{}) {
 			if m, err := wire.ParseICMP(ip.Payload()); err == nil && m.Type() == wire.ICMPEchoReply && m.ID() == 0xfeed {
 				w.mu.Lock()
 				w.pong = m.Seq()
-				w.cond.Broadcast()
 				w.mu.Unlock()
 			}
 			continue
@@ -120,6 +123,7 @@ func (w *kernelWorld) read(done chan struct{}) {
 		if s, ok := parseSeg(b); ok {
 			s.at = at
 			w.mu.Lock()
+			s.epoch = w.pong
 			w.got = append(w.got, s)
 			w.mu.Unlock()
 		}
@@ -129,44 +133,88 @@ func (w *kernelWorld) read(done chan struct{}) {
 func (w *kernelWorld) name() string   { return "kernel" }
 func (w *kernelWorld) tb() *testing.T { return w.t }
 
+// inject writes b and, right behind it, an echo request: what the
+// kernel sends before the echo reply is its immediate answer to b.
 func (w *kernelWorld) inject(b []byte) {
+	if w.first == 0 {
+		w.actStart = time.Since(w.start)
+	}
+	w.write(b)
+	w.sendEcho()
+}
+
+func (w *kernelWorld) write(b []byte) {
 	if _, err := unix.Write(w.fd, b); err != nil {
 		w.t.Fatalf("TUN write: %v", err)
 	}
 }
 
-// answers sends an echo request and waits for its reply: the kernel has
-// then dealt with everything written before it.
-func (w *kernelWorld) answers() []seg {
+// sendEcho writes the next echo request of the step.
+func (w *kernelWorld) sendEcho() {
 	w.echo++
-	seqn := w.echo
+	if w.first == 0 {
+		w.first = w.echo
+	}
 	icmp := make([]byte, 8+16)
 	icmp[0] = wire.ICMPEcho
 	binary.BigEndian.PutUint16(icmp[4:], 0xfeed)
-	binary.BigEndian.PutUint16(icmp[6:], seqn)
+	binary.BigEndian.PutUint16(icmp[6:], w.echo)
 	wire.ICMP(icmp).ComputeChecksum()
 	pk := make([]byte, 20+len(icmp))
 	h := wire.IPv4Header{TotalLen: len(pk), TTL: 64, Protocol: wire.ProtoICMP, Src: peerIP, Dst: hostIP}
 	h.Emit(pk)
 	copy(pk[20:], icmp)
-	w.inject(pk)
+	w.write(pk)
+}
+
+// answers returns the kernel's immediate answers to the step: what it
+// sent after the step began and before the reply to the step's first
+// echo. What its timers send otherwise (inet's manual clock runs timers
+// only in sleep) is held back until a sleep.
+func (w *kernelWorld) answers() []seg {
+	if w.first == 0 {
+		// Only socket calls since the last step: they acted just now.
+		w.actStart = w.lastEnd
+		w.sendEcho()
+	}
+	want := w.echo
 	deadline := time.Now().Add(5 * time.Second)
 	w.mu.Lock()
-	defer w.mu.Unlock()
-	for w.pong != seqn && w.pong != 0xffff {
+	for w.pong < want {
 		if time.Now().After(deadline) {
+			w.mu.Unlock()
 			w.t.Fatal("the kernel never answered the echo that ends a step")
 		}
 		w.mu.Unlock()
-		time.Sleep(time.Millisecond)
+		time.Sleep(100 * time.Microsecond)
 		w.mu.Lock()
 	}
-	out := w.got
+	got := w.got
 	w.got = nil
+	w.mu.Unlock()
+	var out []seg
+	if w.slept {
+		out = append(w.held, got...)
+		w.held = nil
+	} else {
+		for _, s := range got {
+			if s.epoch < w.first && s.at >= w.actStart {
+				out = append(out, s)
+			} else {
+				w.held = append(w.held, s)
+			}
+		}
+	}
+	w.slept = false
+	w.first = 0
+	w.lastEnd = time.Since(w.start)
 	return out
 }
 
-func (w *kernelWorld) sleep(d time.Duration) { time.Sleep(d) }
+func (w *kernelWorld) sleep(d time.Duration) {
+	time.Sleep(d)
+	w.slept = true
+}
 
 func (w *kernelWorld) counters() map[string]uint64 {
 	m := make(map[string]uint64)

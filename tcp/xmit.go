@@ -143,8 +143,8 @@ func (c *conn) sendNew(n int, flags uint16) {
 	if n > 0 {
 		c.bytesSent += uint64(n)
 		c.lastSend = now
-		c.p.stats.TCPExt.Add(snmp.TCPExtTCPOrigDataSent, 1)
 	}
+	c.p.stats.TCPExt.Inc(snmp.TCPExtTCPOrigDataSent) // tcp_event_new_data_sent
 	if c.rtxKind != timerRTO {
 		c.armRTO()
 	}
