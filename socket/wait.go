@@ -22,8 +22,15 @@ type Waiter struct {
 	ch   chan struct{} // capacity 1; nil for function waiters
 	fn   func(Events)
 	next *Waiter // guarded by the queue's mu
-	prev *Waiter // guarded by the queue's mu
-	in   bool    // guarded by the queue's mu
+
+	// The timer of a blocked call with a timeout, kept with the pooled
+	// waiter (only its owner touches these).
+	tclk  clock.Clock
+	timer clock.Timer
+	fired chan struct{}
+	fire  func()
+	prev  *Waiter // guarded by the queue's mu
+	in    bool    // guarded by the queue's mu
 }
 
 // WaitQueue is the set of waiters of one socket (Linux's sk_wq).
@@ -159,13 +166,50 @@ func sleep(clk clock.Clock, w *Waiter, timeout time.Duration, start time.Time, d
 		<-w.ch
 		return nil
 	}
-	expired := make(chan struct{})
-	t := clk.AfterFunc(wait, func() { close(expired) })
+	due := now.Add(wait)
+	w.arm(clk, wait)
+	defer w.disarm()
+	for {
+		select {
+		case <-w.ch:
+			return nil
+		case <-w.fired:
+			// A fire may be stale (a timer of an earlier wait whose
+			// function ran late): only the deadline decides.
+			if !clk.Now().Before(due) {
+				return why
+			}
+		}
+	}
+}
+
+// arm starts the waiter's own timer, reused from wait to wait (created on
+// first use, or anew for another clock), so blocking with a timeout does
+// not allocate.
+func (w *Waiter) arm(clk clock.Clock, d time.Duration) {
 	select {
-	case <-w.ch:
-		t.Stop()
-		return nil
-	case <-expired:
-		return why
+	case <-w.fired:
+	default:
+	}
+	if w.timer == nil || w.tclk != clk {
+		if w.fired == nil {
+			w.fired = make(chan struct{}, 1)
+			w.fire = func() {
+				select {
+				case w.fired <- struct{}{}:
+				default:
+				}
+			}
+		}
+		w.tclk = clk
+		w.timer = clk.AfterFunc(d, w.fire)
+		return
+	}
+	w.timer.Reset(d)
+}
+
+func (w *Waiter) disarm() {
+	if w.timer != nil {
+		w.timer.Stop()
 	}
 }
