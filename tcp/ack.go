@@ -33,13 +33,17 @@ func (c *conn) ack(s *segment) int {
 		}
 		return -1
 	}
-	c.lastAckRecv = c.now()
 	if a.lt(priorUna) {
 		if c.sackOK && s.opts.NumSACK > 0 {
 			c.sacktag(s, priorUna)
 		}
 		return 0
 	}
+	// Something worked: the soft error goes, keepalive and zero-window
+	// probes start over (tcp_ack).
+	c.lastAckRecv = c.now()
+	c.softErr = 0
+	c.probesOut = 0
 	priorInFlight := c.inFlight()
 	priorSacked := c.sackedOut
 	advanced := a.gt(priorUna)
@@ -94,6 +98,7 @@ func (c *conn) ack(s *segment) int {
 	_ = dsack
 	c.delivered += delivered
 	c.p.stats.TCPExt.Add(snmp.TCPExtTCPDelivered, uint64(delivered))
+	c.processTLPAck(a, advanced, dsack, winUpdate || len(s.data) > 0 || s.has(wire.TCPFlagFIN), newlySacked > 0)
 	if c.caState != caOpen || isDup || newlySacked > 0 || c.lostOut > 0 {
 		c.fastRetransAlert(acked, delivered, isDup, advanced, priorInFlight)
 	} else if advanced {
@@ -104,8 +109,8 @@ func (c *conn) ack(s *segment) int {
 		if c.sndWnd == 0 && c.unsent() > 0 {
 			c.armProbe()
 		}
-	} else if advanced {
-		c.rearmRTO()
+	} else if acked > 0 {
+		c.setXmitTimer()
 	}
 	if advanced {
 		c.dupAcks = 0

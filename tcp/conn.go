@@ -174,7 +174,6 @@ type conn struct {
 	totalRetrans uint32
 	probesOut    uint8
 	retransStamp time.Time // first retransmission of the head (for timeouts)
-	lastRecv     time.Time // last segment received (keepalive idle)
 	lastSend     time.Time // last data sent (lsndtime)
 	lastAckRecv  time.Time
 	lastDataRecv time.Time
@@ -210,6 +209,9 @@ type conn struct {
 	cwndLimited   bool
 	reordering    uint32
 	delivered     uint32
+	tlpActive     bool // a loss probe is out (tlp_high_seq set)
+	tlpHighSeq    seq  // snd_nxt when the probe went
+	tlpRetrans    bool // the probe was a retransmission
 
 	// Socket options of the TCP level.
 	nodelay        bool

@@ -383,6 +383,7 @@ func (c *conn) synAckArrived(s *segment) {
 	c.initRcvMSS()
 	c.initBufferSpace()
 	c.lastSend = c.now()
+	c.lrcvtime, c.lastAckRecv = c.lastSend, c.lastSend
 	c.armKeepalive()
 	c.Wq.Notify(wakeAll)
 	if c.deferAccept > 0 || c.pingpong > 0 {

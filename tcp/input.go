@@ -18,7 +18,6 @@ func (c *conn) segmentArrived(s *segment) {
 		c.dataSegsIn++
 	}
 	now := c.now()
-	c.lastRecv = now
 	switch c.state {
 	case stateSynSent:
 		c.synSentArrived(s)
@@ -350,9 +349,11 @@ func (c *conn) synRecvEstablished(s *segment) {
 	c.sndWl1 = s.seq
 	c.maxWindow = max(c.maxWindow, c.sndWnd)
 	c.lastSend = c.now()
+	c.lrcvtime, c.lastAckRecv = c.lastSend, c.lastSend
 	c.initRcvMSS()
 	c.initBufferSpace()
 	c.retransStamp = time.Time{}
+	c.armKeepalive()
 	if c.parent != nil {
 		c.parent.childEstablished(c)
 	} else {

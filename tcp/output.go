@@ -35,6 +35,20 @@ func (c *conn) emit(sq seq, flags uint16, n int) bool {
 		o.HasTimestamp = c.tsOK
 		if c.sackOK && flags&wire.TCPFlagACK != 0 {
 			c.fillSACK(&o)
+			// A segment never carries more than mss_cache bytes beyond
+			// its base header and timestamp, so it fits the path MTU
+			// and the peer's MSS. Linux keeps that by taking the SACK
+			// option's length off the data (tcp_current_mss, and
+			// tcp_fragment on retransmission); until segments are
+			// sized that way, blocks that do not fit stay off a
+			// full-sized data segment (pure ACKs carry them all).
+			budget := 20 + int(c.mssCache)
+			if c.tsOK {
+				budget += 12
+			}
+			for n > 0 && o.NumSACK > 0 && 20+o.Len()+n > budget {
+				o.NumSACK--
+			}
 		}
 	}
 	if o.HasTimestamp {

@@ -46,7 +46,7 @@ func init() {
 		TCPReqQFullDoCookies TCPReqQFullDrop TCPSACKDiscard TCPSYNChallenge TCPSackRecovery TCPSynRetrans
 		TCPTimeouts TCPWinProbe TCPZeroWindowDrop TWRecycled TW TWKilled TCPDelivered EmbryonicRsts
 		TCPLossProbes TCPSpuriousRTOs TCPLostRetransmit TCPSackRecoveryFail TCPRenoRecoveryFail
-		TCPLossFailures TCPSackFailures TCPRenoFailures`) {
+		TCPLossFailures TCPSackFailures TCPRenoFailures TcpTimeoutRehash TCPLossProbeRecovery`) {
 		compared["TcpExt:"+n] = true
 	}
 }

@@ -91,7 +91,7 @@ func TestSYNScheduleDefault(t *testing.T) {
 			delete(d, k)
 		}
 	}
-	want := "Tcp:ActiveOpens=1 Tcp:AttemptFails=1 Tcp:OutSegs=1 Tcp:RetransSegs=10 TcpExt:TCPAbortOnTimeout=1 TcpExt:TCPSynRetrans=10 TcpExt:TCPTimeouts=11"
+	want := "Tcp:ActiveOpens=1 Tcp:AttemptFails=1 Tcp:OutSegs=1 Tcp:RetransSegs=10 TcpExt:TCPAbortOnTimeout=1 TcpExt:TCPSynRetrans=10 TcpExt:TCPTimeouts=11 TcpExt:TcpTimeoutRehash=10"
 	if got := fmtDelta(d); got != want {
 		t.Errorf("counters %s\nwant     %s", got, want)
 	}

@@ -28,6 +28,7 @@ const (
 	timerNone uint8 = iota
 	timerRTO
 	timerProbe
+	timerTLP
 )
 
 // What kaTimer is armed for.
@@ -162,6 +163,8 @@ func (c *conn) rtxFired() {
 		c.retransmitTimer()
 	case timerProbe:
 		c.probeTimer()
+	case timerTLP:
+		c.sendLossProbe()
 	}
 }
 
@@ -174,6 +177,10 @@ func (c *conn) retransmitTimer() {
 	if c.writeTimeout() {
 		return
 	}
+	// sk_rethink_txhash: a new flow label for the next try
+	// (net.core.txrehash defaults to on).
+	c.p.stats.TCPExt.Inc(snmp.TCPExtTcpTimeoutRehash)
+	c.tlpActive = false
 	if c.retransmits == 0 {
 		// The first timeout ends a recovery that failed.
 		ext := &c.p.stats.TCPExt
@@ -402,20 +409,29 @@ func (c *conn) armKeepalive() {
 	c.armKA(kaKeepalive, c.keepIdleTime())
 }
 
-// keepaliveTimer is tcp_keepalive_timer.
+// keepaliveTimer is tcp_keepalive_timer: an idle connection (nothing in
+// flight or queued) whose last data or ACK from the peer is older than
+// TCP_KEEPIDLE gets a probe (an ACK one below snd_una the peer must
+// answer) every TCP_KEEPINTVL; after TCP_KEEPCNT unanswered ones (or
+// TCP_USER_TIMEOUT) the connection is reset with ETIMEDOUT.
 func (c *conn) keepaliveTimer() {
 	if !c.Opts.KeepAlive.Load() || c.state == stateClose || c.state == stateListen {
 		return
 	}
-	elapsed := c.now().Sub(c.lastRecv)
+	idle := c.keepIdleTime()
 	if c.packetsOut > 0 || c.unsent() > 0 {
-		c.armKA(kaKeepalive, c.keepIdleTime())
+		c.armKA(kaKeepalive, idle)
 		return
 	}
-	idle := c.keepIdleTime()
+	last := c.lrcvtime
+	if c.lastAckRecv.After(last) {
+		last = c.lastAckRecv
+	}
+	elapsed := c.now().Sub(last)
 	if elapsed >= idle {
 		if (c.userTimeout > 0 && elapsed >= c.userTimeout && c.probesOut > 0) ||
 			(c.userTimeout == 0 && int(c.probesOut) >= c.keepCount()) {
+			c.sendResetNow()
 			c.writeErr()
 			return
 		}

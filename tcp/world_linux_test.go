@@ -211,6 +211,8 @@ func (w *kernelWorld) answers() []seg {
 	return out
 }
 
+func (w *kernelWorld) now() time.Duration { return time.Since(w.start) }
+
 func (w *kernelWorld) sleep(d time.Duration) {
 	time.Sleep(d)
 	w.slept = true

@@ -30,6 +30,8 @@ type world interface {
 	answers() []seg
 	// sleep lets d pass on the host's clock.
 	sleep(d time.Duration)
+	// now is the host's clock since the world began.
+	now() time.Duration
 	// counters returns the host's Tcp: and TcpExt: counters.
 	counters() map[string]uint64
 	// sysctl sets a host setting ("net.ipv4.tcp_sack").
@@ -133,6 +135,8 @@ func (w *inetWorld) sleep(d time.Duration) {
 	w.clk.AdvanceTo(end)
 	w.collect()
 }
+
+func (w *inetWorld) now() time.Duration { return w.clk.Now().Sub(w.start) }
 
 func (w *inetWorld) counters() map[string]uint64 {
 	m := w.s.Stats().Snapshot()

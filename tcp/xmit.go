@@ -29,9 +29,9 @@ func (c *conn) synOutstanding() bool {
 	return len(c.rtx) > 0 && c.rtx[0].flags&segSYN != 0
 }
 
-// pushPending is tcp_write_xmit preceded by tcp_xmit_retransmit_queue:
-// retransmit what is marked lost, then send new data (and the FIN) as the
-// congestion window, the peer's window, Nagle and TCP_CORK allow.
+// pushPending is tcp_push_pending_frames: tcp_write_xmit preceded by
+// tcp_xmit_retransmit_queue, then a tail loss probe armed for what went
+// out.
 func (c *conn) pushPending() {
 	switch c.state {
 	case stateEstablished, stateCloseWait, stateFinWait1, stateClosing, stateLastAck:
@@ -39,14 +39,27 @@ func (c *conn) pushPending() {
 		return
 	}
 	c.retransmitLost()
-	sentAny := false
+	if c.writeXmit(false, false) > 0 {
+		c.scheduleLossProbe(false)
+	}
+}
+
+// pushOne sends at most one new segment, Nagle aside (tcp_write_xmit
+// with push_one 2, for a loss probe).
+func (c *conn) pushOne() { c.writeXmit(true, true) }
+
+// writeXmit is tcp_write_xmit: send new data (and the FIN) as the
+// congestion window, the peer's window, Nagle and TCP_CORK allow. It
+// returns the segments sent.
+func (c *conn) writeXmit(nagleOff, one bool) int {
+	sent := 0
 	for {
 		unsent := c.unsent()
 		needFin := c.finQueued && !c.finSent()
 		if unsent <= 0 && !needFin {
 			break
 		}
-		if c.inFlight() >= c.cwnd {
+		if c.inFlight() >= c.cwnd && !one {
 			c.cwndLimited = true
 			break
 		}
@@ -70,7 +83,7 @@ func (c *conn) pushPending() {
 		}
 		last := n == unsent
 		fin := needFin && last
-		if n > 0 && n < mss && !fin && !c.nagleOK(n, last) {
+		if n > 0 && n < mss && !fin && !nagleOff && !c.nagleOK(n, last) {
 			break
 		}
 		if n == 0 && !fin {
@@ -84,14 +97,18 @@ func (c *conn) pushPending() {
 			flags |= wire.TCPFlagFIN
 		}
 		c.sendNew(n, flags)
-		sentAny = true
+		sent++
 		if c.caState == caRecovery {
 			c.prrOut++
 		}
+		if one {
+			break
+		}
 	}
-	if sentAny {
+	if sent > 0 {
 		c.maxPacketsOut = max(c.maxPacketsOut, c.packetsOut)
 	}
+	return sent
 }
 
 // nagleOK is tcp_nagle_test for a partial segment: TCP_CORK holds it;
