@@ -45,6 +45,7 @@ func (c *conn) ack(s *segment) int {
 	c.softErr = 0
 	c.probesOut = 0
 	priorInFlight := c.inFlight()
+	priorPackets := c.packetsOut
 	priorSacked := c.sackedOut
 	advanced := a.gt(priorUna)
 	winUpdate := c.updateWindow(s)
@@ -61,8 +62,6 @@ func (c *conn) ack(s *segment) int {
 	if advanced {
 		c.bytesAcked += uint64(a.diff(priorUna))
 		c.retransmits = 0
-		c.backoff = 0
-		c.probesOut = 0
 		if c.state == stateSynRecv || c.state == stateEstablished {
 			c.sndbufMaybeExpand()
 		}
@@ -104,11 +103,10 @@ func (c *conn) ack(s *segment) int {
 	} else if advanced {
 		c.congAvoid(a, acked)
 	}
-	if c.packetsOut == 0 {
+	if priorPackets == 0 {
+		c.ackProbe()
+	} else if c.packetsOut == 0 {
 		c.stopRtxTimer()
-		if c.sndWnd == 0 && c.unsent() > 0 {
-			c.armProbe()
-		}
 	} else if acked > 0 {
 		c.setXmitTimer()
 	}
@@ -128,15 +126,9 @@ func (c *conn) updateWindow(s *segment) bool {
 	if c.mayUpdateWindow(s.ack, s.seq, nwin) {
 		c.sndWl1 = s.seq
 		if c.sndWnd != nwin {
-			grew := nwin > c.sndWnd
 			c.sndWnd = nwin
 			if nwin > c.maxWindow {
 				c.maxWindow = nwin
-			}
-			if grew && c.sndWnd > 0 {
-				if c.rtxKind == timerProbe {
-					c.stopRtxTimer()
-				}
 			}
 			return true
 		}

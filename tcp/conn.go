@@ -173,6 +173,7 @@ type conn struct {
 	retransmits  uint8 // consecutive timeouts (icsk_retransmits)
 	totalRetrans uint32
 	probesOut    uint8
+	probesStamp  time.Time // first zero-window probe of the episode (icsk_probes_tstamp)
 	retransStamp time.Time // first retransmission of the head (for timeouts)
 	lastSend     time.Time // last data sent (lsndtime)
 	lastAckRecv  time.Time

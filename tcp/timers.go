@@ -4,12 +4,12 @@ import (
 	"time"
 
 	"github.com/seed96fbdc48/inet/snmp"
+	"github.com/seed96fbdc48/inet/wire"
 	"golang.org/x/sys/unix"
 )
 
 // Linux's RTO bounds and initial value (TCP_RTO_MIN, TCP_RTO_MAX,
-// TCP_TIMEOUT_INIT), the TIME_WAIT length (TCP_TIMEWAIT_LEN) and the
-// persist-timer ceiling.
+// TCP_TIMEOUT_INIT) and the TIME_WAIT length (TCP_TIMEWAIT_LEN).
 const (
 	rtoMin      = 200 * time.Millisecond
 	rtoMax      = 120 * time.Second
@@ -20,7 +20,6 @@ const (
 	// timeoutMin is TCP_TIMEOUT_MIN, two jiffies at HZ=1000.
 	timeoutMin  = 2 * time.Millisecond
 	timeWaitLen = 60 * time.Second
-	probeMax    = 120 * time.Second
 )
 
 // What rtxTimer is armed for.
@@ -78,13 +77,54 @@ func (c *conn) clampRTO(d time.Duration) time.Duration {
 	return min(d, left)
 }
 
-// armProbe starts the persist timer for a zero window (tcp_check_probe_timer).
+// armProbe is tcp_check_probe_timer: with nothing in flight and data
+// the window does not take, the persist timer starts at the probe base.
 func (c *conn) armProbe() {
-	if c.rtxKind == timerProbe || c.packetsOut > 0 {
+	if c.packetsOut > 0 || c.rtxKind != timerNone {
 		return
 	}
-	d := min(c.rto<<c.backoff, probeMax)
-	c.armRtx(timerProbe, d)
+	c.armRtx(timerProbe, c.probe0Base())
+}
+
+// probe0Base is tcp_probe0_base: the RTO, at least TCP_RTO_MIN.
+func (c *conn) probe0Base() time.Duration { return max(c.rto, rtoMin) }
+
+// probe0When is tcp_probe0_when: the base backed off (at most ten
+// doublings), at most TCP_RTO_MAX.
+func (c *conn) probe0When() time.Duration {
+	b := min(int(c.backoff), 10)
+	return min(c.probe0Base()<<b, rtoMax)
+}
+
+// clampProbe0 is tcp_clamp_probe0_to_user_timeout.
+func (c *conn) clampProbe0(when time.Duration) time.Duration {
+	if c.userTimeout == 0 || c.probesStamp.IsZero() {
+		return when
+	}
+	remaining := c.userTimeout - max(c.now().Sub(c.probesStamp), 0)
+	return min(max(remaining, timeoutMinJiffies*c.jiffy()), when)
+}
+
+// timeoutMinJiffies is TCP_TIMEOUT_MIN.
+const timeoutMinJiffies = 2
+
+// ackProbe is tcp_ack_probe, for an ACK with nothing in flight: a window
+// that takes the next segment ends the probing, else the persist timer
+// restarts from now with the current backoff.
+func (c *conn) ackProbe() {
+	unsent := c.unsent()
+	if unsent <= 0 {
+		return
+	}
+	if c.sndWndTest(min(unsent, int(c.mssCache))) {
+		c.backoff = 0
+		c.probesStamp = time.Time{}
+		if c.rtxKind == timerProbe {
+			c.stopRtxTimer()
+		}
+		return
+	}
+	c.armRtx(timerProbe, c.clampProbe0(c.probe0When()))
 }
 
 // armDelack is tcp_send_delayed_ack: the ACK waits ato, bounded by the
@@ -310,33 +350,67 @@ func (c *conn) writeErr() {
 	c.resetLocal(err)
 }
 
-// probeTimer is tcp_probe_timer: probe a zero window; give up as the
-// write timeout would (but never while the peer keeps answering).
+// probeTimer is tcp_probe_timer: probe a zero window for as long as the
+// peer answers (RFC 1122 4.2.2.17); give up after tcp_retries2 unanswered
+// probes (an orphan's tcp_orphan_retries), or TCP_USER_TIMEOUT after the
+// first.
 func (c *conn) probeTimer() {
-	if c.packetsOut > 0 || c.unsent() == 0 || c.sndWnd > 0 {
+	if c.packetsOut > 0 || c.unsent() <= 0 {
 		c.probesOut = 0
+		c.probesStamp = time.Time{}
+		return
+	}
+	if c.probesStamp.IsZero() {
+		c.probesStamp = c.now()
+	} else if c.userTimeout > 0 && c.now().Sub(c.probesStamp) >= c.userTimeout {
+		c.writeErr()
 		return
 	}
 	maxProbes := c.p.v.retries2.Int()
 	if c.orphaned {
-		maxProbes = c.orphanRetries(c.rto < rtoMax)
-	}
-	if c.userTimeout > 0 && !c.lastAckRecv.IsZero() && c.now().Sub(c.lastAckRecv) >= c.userTimeout {
-		c.writeErr()
-		return
+		alive := min(c.rto<<c.backoff, rtoMax) < rtoMax
+		maxProbes = c.orphanRetries(alive)
+		if !alive && int(c.backoff) >= maxProbes {
+			c.writeErr()
+			return
+		}
 	}
 	if int(c.probesOut) >= maxProbes {
 		c.writeErr()
 		return
 	}
-	c.sendProbe()
-	c.p.stats.TCPExt.Inc(snmp.TCPExtTCPWinProbe)
+	c.sendProbe0()
+}
+
+// sendProbe0 is tcp_send_probe0: probe (tcp_write_wakeup), then back off.
+func (c *conn) sendProbe0() {
+	c.writeWakeup(snmp.TCPExtTCPWinProbe)
+	if c.packetsOut > 0 || c.unsent() <= 0 {
+		c.probesOut = 0
+		c.backoff = 0
+		c.probesStamp = time.Time{}
+		return
+	}
 	c.probesOut++
-	if c.backoff < 15 {
+	if int(c.backoff) < c.p.v.retries2.Int() {
 		c.backoff++
 	}
-	d := min(c.rto<<c.backoff, probeMax)
-	c.armRtx(timerProbe, d)
+	c.armRtx(timerProbe, c.clampProbe0(c.probe0When()))
+}
+
+// writeWakeup is tcp_write_wakeup: send what of the next segment the
+// window takes, or else a probe one byte below snd_una, counted under mib.
+func (c *conn) writeWakeup(mib int) {
+	if c.state == stateClose {
+		return
+	}
+	if unsent := c.unsent(); unsent > 0 && c.sndNxt.lt(c.sndUna.add(c.sndWnd)) {
+		n := min(unsent, int(c.mssCache), int(c.sndUna.add(c.sndWnd).diff(c.sndNxt)))
+		c.sendNew(n, wire.TCPFlagACK|wire.TCPFlagPSH)
+		return
+	}
+	c.sendProbe()
+	c.p.stats.TCPExt.Inc(mib)
 }
 
 // kaFired handles the keepalive timer's uses: keepalive probes, the
@@ -435,8 +509,7 @@ func (c *conn) keepaliveTimer() {
 			c.writeErr()
 			return
 		}
-		c.sendProbe()
-		c.p.stats.TCPExt.Inc(snmp.TCPExtTCPKeepAlive)
+		c.writeWakeup(snmp.TCPExtTCPKeepAlive)
 		c.probesOut++
 		c.armKA(kaKeepalive, c.keepIntvlTime())
 		return

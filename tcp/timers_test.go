@@ -25,7 +25,14 @@ func watch(w world, p *peer, c hsock, step, limit time.Duration, answer func(seg
 		if v, _ := c.getInt(unix.SOL_SOCKET, unix.SO_ERROR); v != 0 {
 			return segs, w.now(), unix.Errno(v)
 		}
-		w.sleep(step)
+		d := step
+		if iw, ok := w.(*inetWorld); ok {
+			// Stop at the next timer, so that answers go at once.
+			if next, ok := iw.clk.Next(); ok {
+				d = min(max(next.Sub(iw.clk.Now()), 0), step)
+			}
+		}
+		w.sleep(d)
 	}
 	return segs, 0, nil
 }
@@ -282,3 +289,69 @@ func ms(v ...int) []time.Duration {
 }
 
 var _ = fmt.Sprint
+
+// zeroWindow makes the peer close its window and the host queue data.
+func zeroWindow(t *testing.T, w world) (*peer, hsock) {
+	p, c := establishedFor(t, w)
+	p.win = 0
+	none(t, p.send(p.mk(fACK, nil)), "window update")
+	if n, err := c.send([]byte("0123456789"), 0); n != 10 || err != nil {
+		t.Fatalf("send: %d %v", n, err)
+	}
+	none(t, p.take(), "send into a zero window")
+	return p, c
+}
+
+// TestPersist: a zero window is probed (an ACK one below snd_una) after
+// the RTO and at doubling intervals while the peer answers, the timer
+// restarting from each answer; the window opening sends the data at once.
+func TestPersist(t *testing.T) {
+	worlds(t, func(t *testing.T, w world) {
+		p, c := zeroWindow(t, w)
+		c0 := w.counters()
+		t0 := w.now()
+		var probes []seg
+		for len(probes) < 5 {
+			segs, _, err := watch(w, p, c, 5*time.Millisecond, 10*time.Second, func(s seg) {
+				p.send(p.mk(fACK, nil))
+			})
+			if err != nil || len(segs) == 0 {
+				t.Fatalf("%s: %v", w.name(), err)
+			}
+			probes = append(probes, segs...)
+			break
+		}
+		for _, s := range probes {
+			if s.seq != p.hiss || len(s.data) != 0 || s.flags != fACK {
+				t.Errorf("%s: not a window probe: %v", w.name(), p.norm(s))
+			}
+		}
+		if got := times(probes, t0); !sameTimes(w, got[:5], ms(204, 612, 1428, 3060, 6324)) {
+			t.Errorf("%s: probes at %v", w.name(), got)
+		}
+		d := delta(c0, w.counters())
+		if d["TcpExt:TCPWinProbe"] != int64(len(probes)) || d["Tcp:RetransSegs"] != 0 {
+			t.Errorf("%s: counters %s", w.name(), fmtDelta(d))
+		}
+		p.win = 65535
+		got := p.send(p.mk(fACK, nil))
+		if len(got) != 1 || string(got[0].data) != "0123456789" {
+			t.Errorf("%s: window opened: %s", w.name(), segList(got))
+		}
+	})
+}
+
+// TestPersistTimeout: unanswered probes end the connection after
+// tcp_retries2 of them.
+func TestPersistTimeout(t *testing.T) {
+	worlds(t, func(t *testing.T, w world) {
+		w.sysctl("net.ipv4.tcp_retries2", "3")
+		p, c := zeroWindow(t, w)
+		t0 := w.now()
+		segs, errAt, err := watch(w, p, c, 10*time.Millisecond, 10*time.Second, nil)
+		if got := times(segs, t0); !sameTimes(w, got, ms(204, 612, 1428)) || err != unix.ETIMEDOUT ||
+			!near(errAt-t0-1428*time.Millisecond, 1632*time.Millisecond, true) {
+			t.Errorf("%s: probes at %v, %v at %v", w.name(), got, err, errAt-t0)
+		}
+	})
+}
