@@ -291,8 +291,8 @@ func TestTCPPeerReset(t *testing.T) {
 
 // TestTCPManyConnsConcurrent: 64 connections echoing at once through one
 // listener, for the race detector; every byte comes back. The link's
-// queues are long enough that nothing is lost (with losses, both
-// directions carrying data meet TestTCPDataWithSACKFitsMTU's bug).
+// queues are long enough that nothing is lost, so the test is about
+// concurrency, not recovery.
 func TestTCPManyConnsConcurrent(t *testing.T) {
 	n := testnet.New(t, nil)
 	a, b := n.Stack(), n.Stack()
