@@ -47,7 +47,7 @@ func (c *conn) incrQuickack(maxq uint32) {
 
 // eventDataRecv is tcp_event_data_recv: track the peer's segment size, the
 // ACK timeout from inter-arrival times, and grow the window.
-func (c *conn) eventDataRecv(n int) {
+func (c *conn) eventDataRecv(n, ipLen int) {
 	now := c.now()
 	if uint32(n) > c.rcvMSS {
 		c.rcvMSS = min(uint32(n), uint32(c.advMSS))
@@ -70,7 +70,7 @@ func (c *conn) eventDataRecv(n int) {
 		}
 	}
 	c.lrcvtime = now
-	c.growWindow(n)
+	c.growWindow(n, ipLen)
 	c.ackPending = true
 }
 

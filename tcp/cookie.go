@@ -103,11 +103,9 @@ func (l *conn) cookieACK(s *segment) bool {
 	l.inheritOptions(child)
 	child.local, child.remote = r.local, r.remote
 	child.advMSS = l.advMSSFor(child)
-	mss := uint32(child.advMSS)
-	if r.tsOK {
-		mss -= 12
-	}
-	child.initialWindow(mss, r.wscaleOK)
+	// cookie_v4_check redoes the window with the MSS the cookie
+	// carries, the timestamp not taken off.
+	child.initialWindow(uint32(r.mss), r.wscaleOK)
 	r.rcvWnd, r.rcvWscale = child.rcvWnd, child.rcvWscale
 	if l.ln.acceptLen() >= l.ln.backlog+1 {
 		l.p.stats.TCPExt.Inc(snmp.TCPExtListenOverflows)

@@ -381,7 +381,7 @@ func (c *conn) dataQueue(s *segment) {
 			c.ackNow = true
 			return
 		}
-		c.queueInOrder(data, fin)
+		c.queueInOrder(data, fin, s.ipLen)
 		return
 	}
 	if !s.end().gt(c.rcvNxt) {
@@ -412,14 +412,14 @@ func (c *conn) dataQueue(s *segment) {
 			return
 		}
 		data = data[c.rcvNxt.diff(sq):]
-		c.queueInOrder(data, fin)
+		c.queueInOrder(data, fin, s.ipLen)
 		return
 	}
 	c.queueOutOfOrder(sq, data, fin)
 }
 
 // queueInOrder appends in-order data (and a FIN) for the reader.
-func (c *conn) queueInOrder(data []byte, fin bool) {
+func (c *conn) queueInOrder(data []byte, fin bool, ipLen int) {
 	if len(data) > 0 {
 		if c.space() < len(data) && c.queuedRcv() > 0 {
 			// tcp_try_rmem_schedule failed: no room even after
@@ -431,7 +431,7 @@ func (c *conn) queueInOrder(data []byte, fin bool) {
 		c.rcvq.write(data)
 		c.rcvNxt = c.rcvNxt.add(uint32(len(data)))
 		c.bytesReceived += uint64(len(data))
-		c.eventDataRecv(len(data))
+		c.eventDataRecv(len(data), ipLen)
 	}
 	if len(c.ooo) > 0 {
 		c.oooToQueue(&fin)

@@ -82,7 +82,7 @@ func (l *conn) connRequest(s *segment) {
 	ln := l.ln
 	st := &l.p.stats.TCPExt
 	wantCookie := false
-	if (l.p.v.syncookies.Int() == 2 || len(ln.reqs) >= ln.backlog) && l.twISN == 0 {
+	if (l.p.v.syncookies.Int() == 2 || len(ln.reqs) > ln.backlog) && l.twISN == 0 {
 		if l.p.v.syncookies.Int() != 0 {
 			wantCookie = true
 			st.Inc(snmp.TCPExtTCPReqQFullDoCookies)
@@ -393,6 +393,7 @@ func (l *conn) createChild(r *request, s *segment) {
 	}
 	c.initialWindow(mss, c.wscaleOK)
 	c.rcvWnd = r.rcvWnd
+	c.rcvSsthresh = r.rcvWnd
 	c.rcvWscale = r.rcvWscale
 	c.sndWnd = uint32(r.peerWnd)
 	c.syncMSS()

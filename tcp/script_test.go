@@ -152,6 +152,13 @@ func errName(err error) string {
 // sequence numbers: h+n for the host's, p+n for the peer's.
 func (p *peer) norm(x seg) string {
 	var b strings.Builder
+	if x.sport != p.hport || x.dport != p.pport {
+		fmt.Fprintf(&b, "< [%s] for %d>%d", flagString(x.flags), x.sport, x.dport)
+		if len(x.data) > 0 {
+			fmt.Fprintf(&b, " len %d", len(x.data))
+		}
+		return b.String()
+	}
 	fmt.Fprintf(&b, "< [%s] seq %s", flagString(x.flags), rel(x.seq, p.hiss, "h"))
 	if x.has(fACK) {
 		fmt.Fprintf(&b, " ack %s", rel(x.ack, p.iss, "p"))
@@ -165,9 +172,6 @@ func (p *peer) norm(x seg) string {
 	}
 	if len(x.data) > 0 {
 		fmt.Fprintf(&b, " len %d", len(x.data))
-	}
-	if x.sport != p.hport || x.dport != p.pport {
-		fmt.Fprintf(&b, " ports %d>%d", x.sport, x.dport)
 	}
 	return b.String()
 }

@@ -19,6 +19,7 @@ type segment struct {
 	data     []byte
 	tos, ttl uint8
 	ifindex  int
+	ipLen    int // the IP packet's length, for its memory charge
 }
 
 func parseSegment(th wire.TCP, ip wire.IPv4) segment {
@@ -33,6 +34,7 @@ func parseSegment(th wire.TCP, ip wire.IPv4) segment {
 		data:  th.Payload(),
 		tos:   ip.TOS(),
 		ttl:   ip.TTL(),
+		ipLen: ip.TotalLen(),
 	}
 	if o := th.Options(); len(o) > 0 {
 		s.opts = wire.ParseTCPOptions(o, s.flags&wire.TCPFlagSYN != 0)

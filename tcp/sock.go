@@ -174,7 +174,6 @@ func (c *conn) listenStop() {
 		ch.orphaned = true
 		c.p.orphans.Add(1)
 		ch.sendResetNow()
-		c.p.stats.TCPExt.Inc(snmp.TCPExtTCPAbortOnClose)
 		ch.done2()
 		ch.Mu.Unlock()
 	}

@@ -3,6 +3,7 @@ package tcp
 import (
 	"math/bits"
 
+	"github.com/seed96fbdc48/inet/pkt"
 	"github.com/seed96fbdc48/inet/snmp"
 )
 
@@ -161,13 +162,39 @@ func (c *conn) selectWindow(syn bool) uint16 {
 	return uint16(nw)
 }
 
-// growWindow is tcp_grow_window: let the advertised window follow the data
-// the peer sends while the buffer has room.
-func (c *conn) growWindow(n int) {
-	if c.rcvSsthresh < c.windowClamp && int(c.rcvSsthresh) < c.space() {
-		incr := max(2*int(c.advMSS), 2*n)
-		room := c.windowClamp - c.rcvSsthresh
-		c.rcvSsthresh += min(room, uint32(incr))
+// growWindow is tcp_grow_window, for segments of 128 bytes or more
+// (tcp_event_data_recv): let rcv_ssthresh, the ceiling of the advertised
+// window, follow the data while the buffer has room, by two segments when
+// the segment's memory charge (its skb truesize, pkt.Truesize of the IP
+// packet) is covered by its payload, else only while the window is small
+// compared with tcp_rmem[2] (__tcp_grow_window).
+func (c *conn) growWindow(n, ipLen int) {
+	if n < 128 {
+		return
+	}
+	room := min(int(c.windowClamp), c.space()) - int(c.rcvSsthresh)
+	if room <= 0 {
+		return
+	}
+	truesize := pkt.Truesize(ipLen)
+	incr := 0
+	if winFromSpace(truesize) <= n {
+		incr = 2 * int(c.advMSS)
+	} else {
+		ts := winFromSpace(truesize) >> 1
+		window := winFromSpace(c.p.v.rmem.IntAt(2)) >> 1
+		for int(c.rcvSsthresh) <= window {
+			if ts <= n {
+				incr = 2 * int(c.rcvMSS)
+				break
+			}
+			ts >>= 1
+			window >>= 1
+		}
+	}
+	if incr > 0 {
+		incr = max(incr, 2*n)
+		c.rcvSsthresh += uint32(min(room, incr))
 		c.quick |= 1
 	}
 }
