@@ -19,6 +19,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -136,11 +137,16 @@ func (ns *NS) Start(name string, args ...string) (*exec.Cmd, *Output) {
 	buf := new(Output)
 	cmd := exec.Command("ip", append([]string{"netns", "exec", ns.name, name}, args...)...)
 	cmd.Stdout, cmd.Stderr = buf, buf
+	// A process group of its own, led by the started process, so that
+	// children it forks (socat fork, a shell's pipeline) go with it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.WaitDelay = 5 * time.Second
 	if err := cmd.Start(); err != nil {
 		ns.t.Fatalf("start %s: %v", name, err)
 	}
+	pid := cmd.Process.Pid
 	ns.t.Cleanup(func() {
-		_ = cmd.Process.Kill()
+		_ = unix.Kill(-pid, unix.SIGKILL)
 		_ = cmd.Wait()
 	})
 	return cmd, buf
