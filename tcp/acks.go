@@ -49,9 +49,8 @@ func (c *conn) incrQuickack(maxq uint32) {
 // ACK timeout from inter-arrival times, and grow the window.
 func (c *conn) eventDataRecv(n, ipLen int) {
 	now := c.now()
-	if uint32(n) > c.rcvMSS {
-		c.rcvMSS = min(uint32(n), uint32(c.advMSS))
-	}
+	c.measureRcvMSS(n, ipLen, c.tcpHeaderLen(), false)
+	c.rcvRTTMeasure()
 	if c.ato == 0 {
 		c.incrQuickack(maxQuickack)
 		c.ato = atoMin
@@ -83,12 +82,59 @@ func (c *conn) ackSndCheck() {
 	}
 	inQuick := c.quick > 0 && c.pingpong == 0
 	if c.ackNow || inQuick || c.quickackOpt ||
-		(uint32(c.rcvNxt.diff(c.rcvWup)) > c.rcvMSS && c.computeWindow() >= c.rcvWnd) ||
-		len(c.ooo) > 0 {
+		(uint32(c.rcvNxt.diff(c.rcvWup)) > c.rcvMSS &&
+			(c.rcvq.len() < int(c.Opts.RcvLowat.Load()) || c.computeWindow() >= c.rcvWnd)) {
 		c.sendAck()
 		return
 	}
-	c.armDelack()
+	if len(c.ooo) == 0 {
+		c.armDelack()
+		return
+	}
+	// Out-of-order data: ACK at once, but past three duplicate ACKs for
+	// the same rcv_nxt, SACK compression: one ACK after 5% of the RTT
+	// (at most tcp_comp_sack_delay_ns), or after tcp_comp_sack_nr of
+	// them.
+	if !c.sackOK || c.compressedAck >= uint32(c.p.env.Settings.MustVar("net.ipv4.tcp_comp_sack_nr").Int()) {
+		c.sendAck()
+		return
+	}
+	if c.compRcvNxt != c.rcvNxt {
+		c.compRcvNxt = c.rcvNxt
+		c.dupAckCounter = 0
+	}
+	if c.dupAckCounter < 3 {
+		c.dupAckCounter++
+		c.sendAck()
+		return
+	}
+	c.compressedAck++
+	if c.compArmed {
+		return
+	}
+	rtt := c.rcvRttUs
+	if c.srttUs != 0 && c.srttUs < rtt {
+		rtt = c.srttUs
+	}
+	delay := min(c.p.env.Settings.MustVar("net.ipv4.tcp_comp_sack_delay_ns").Duration(),
+		time.Duration(rtt)*time.Microsecond/8/20)
+	c.compArmed = true
+	if c.compTimer == nil {
+		c.compTimer = c.p.env.Clock.AfterFunc(delay, c.compressedAckFired)
+		return
+	}
+	c.compTimer.Reset(delay)
+}
+
+// compressedAckFired is tcp_compressed_ack_kick.
+func (c *conn) compressedAckFired() {
+	c.Mu.Lock()
+	defer c.Mu.Unlock()
+	c.compArmed = false
+	if c.compressedAck > 0 && c.state != stateClose && c.state != stateListen {
+		c.compressedAck = min(c.compressedAck, 2) // reported as one
+		c.sendAck()
+	}
 }
 
 // ackSent is tcp_event_ack_sent: any segment carrying our ACK clears the
@@ -99,11 +145,20 @@ func (c *conn) ackSent() {
 	}
 	c.ackPending = false
 	c.ackNow = false
+	c.ackNoMem = false
 	if c.delackTimer != nil && c.delackArmed {
 		c.delackTimer.Stop()
 		c.delackArmed = false
 	}
-	c.dsack = nil
+	if c.compressedAck > 0 {
+		c.p.stats.TCPExt.Add(snmp.TCPExtTCPAckCompressed, uint64(c.compressedAck-1))
+		c.compressedAck = 0
+		if c.compArmed {
+			c.compTimer.Stop()
+			c.compArmed = false
+		}
+	}
+	c.hasDSACK = false
 }
 
 // fillSACK puts our SACK blocks (the D-SACK first) into outgoing options,
@@ -114,7 +169,7 @@ func (c *conn) fillSACK(o *wire.TCPOptions) {
 	if o.HasTimestamp {
 		maxBlocks = 3
 	}
-	if c.dsack != nil {
+	if c.hasDSACK {
 		o.SACK[n] = wire.TCPSACKBlock{Start: uint32(c.dsack.start), End: uint32(c.dsack.end)}
 		n++
 	}
@@ -158,9 +213,18 @@ func (c *conn) pruneSACKs() {
 	c.sacks = out
 }
 
-// setDSACK records a duplicate range to report once (RFC 2883).
+// setDSACK is tcp_dsack_set: a duplicate range to report once (RFC
+// 2883), counted as old (below rcv_nxt) or out of order.
 func (c *conn) setDSACK(start, end seq) {
-	c.dsack = &sackBlock{start, end}
+	if !c.sackOK || !c.p.v.dsack.Bool() {
+		return
+	}
+	if start.lt(c.rcvNxt) {
+		c.p.stats.TCPExt.Inc(snmp.TCPExtTCPDSACKOldSent)
+	} else {
+		c.p.stats.TCPExt.Inc(snmp.TCPExtTCPDSACKOfoSent)
+	}
+	c.dsack, c.hasDSACK = sackBlock{start, end}, true
 }
 
 // delayedAckFired is tcp_delack_timer.

@@ -84,9 +84,10 @@ func (s *txSeg) end() seq {
 
 // oooSeg is out-of-order data waiting for the hole before it.
 type oooSeg struct {
-	seq  seq
-	data []byte
-	fin  bool
+	seq    seq
+	data   []byte
+	fin    bool
+	charge int // receive memory (rmem.go)
 }
 
 // sackBlock is a SACK block we report (RFC 2018).
@@ -140,9 +141,20 @@ type conn struct {
 	ooo         []oooSeg
 	finRcvd     bool
 	sacks       []sackBlock // blocks to report, most recent first
-	dsack       *sackBlock  // a duplicate to report once (RFC 2883)
+	dsack       sackBlock   // a duplicate to report once (RFC 2883), if hasDSACK
+	hasDSACK    bool
 	windowClamp uint32
 	rcvSpace    rcvSpace
+	// Receive memory (rmem.go).
+	rmemAlloc    int         // sk_rmem_alloc: the charges of what is held
+	rcvCharges   chargeQueue // the in-order segments' charges
+	scalingRatio uint8       // tp->scaling_ratio
+	lastSegSize  uint32      // icsk_ack.last_seg_size
+	// The receiver's RTT estimate (tp->rcv_rtt_est), for autotuning.
+	rcvRttUs        uint32 // << 3
+	rcvRttLastTsecr uint32
+	rcvRttSeq       seq
+	rcvRttTime      time.Time
 
 	// Negotiated options.
 	mssClamp   uint16 // user TCP_MAXSEG
@@ -183,6 +195,7 @@ type conn struct {
 	// Delayed ACK (inet_connection_sock icsk_ack).
 	ackPending bool
 	ackNow     bool
+	ackNoMem   bool // data dropped for want of memory: advertise zero (ICSK_ACK_NOMEM)
 	quick      uint8
 	pingpong   uint8
 	ato        time.Duration
@@ -228,11 +241,11 @@ type conn struct {
 	windowClampOpt uint32
 
 	// Urgent data (RFC 9293 3.8.5 as Linux handles it).
-	urgData  int16 // the out-of-band byte, -1 if none; 0x100 bit: read
-	urgSeq   seq
-	urgValid bool
-	sndUp    seq
-	urgMode  bool // urgent data sent and not yet acknowledged (tcp_urg_mode)
+	urg     uint8 // urgNotYet, urgValid, urgRead (tp->urg_data)
+	urgByte byte  // the out-of-band byte, once it came
+	urgSeq  seq
+	sndUp   seq
+	urgMode bool // urgent data sent and not yet acknowledged (tcp_urg_mode)
 
 	// Listener.
 	ln *listener
@@ -243,15 +256,21 @@ type conn struct {
 	parent *conn
 
 	// Bookkeeping.
-	ipID         atomic.Uint32 // inet_id: IP identifiers of this connection
-	rcvSsthresh  uint32        // the window may grow up to this (rcv_ssthresh)
-	lastOOWAck   time.Time     // tcp_oow_rate_limited
-	delackArmed  bool
-	delackAt     time.Time // when the delayed ACK is due (icsk_ack.timeout)
-	kaKind       uint8
-	totalRTO     uint32
-	connectBound bool // the port was chosen by connect(2)
-	listening    bool
+	ipID        atomic.Uint32 // inet_id: IP identifiers of this connection
+	rcvSsthresh uint32        // the window may grow up to this (rcv_ssthresh)
+	lastOOWAck  time.Time     // tcp_oow_rate_limited
+	delackArmed bool
+	delackAt    time.Time // when the delayed ACK is due (icsk_ack.timeout)
+	// SACK compression (tcp_sack_compress_send_ack and friends).
+	compTimer     clock.Timer
+	compArmed     bool
+	compressedAck uint32
+	compRcvNxt    seq
+	dupAckCounter uint8
+	kaKind        uint8
+	totalRTO      uint32
+	connectBound  bool // the port was chosen by connect(2)
+	listening     bool
 
 	// Counters for TCP_INFO.
 	segsIn, segsOut, dataSegsIn, dataSegsOut           uint32

@@ -12,12 +12,12 @@ import (
 // initDefaults gives a new socket Linux's initial TCP state.
 func (c *conn) initDefaults() {
 	c.rto = timeoutInit
+	c.scalingRatio = defaultScalingRatio
 	c.cwnd = initCwnd
 	c.ssthresh = infiniteSsthresh
 	c.reordering = uint32(c.p.v.reordering.Int())
 	c.mssCache = defaultMSS
 	c.rcvMSS = defaultMSS
-	c.urgData = -1
 	c.created = c.now()
 	c.ccName = c.p.v.congestion.String()
 	c.notsentLowat = uint32(c.p.v.notsentLowat.Uint64())
@@ -234,6 +234,7 @@ func (c *conn) connectInit() {
 	c.initialWindow(uint32(c.advMSS), c.p.v.windowScaling.Bool())
 	c.rcvWup = 0
 	c.sndUna, c.sndNxt, c.sndMax, c.writeSeq = c.iss, c.iss, c.iss, c.iss+1
+	c.sndSml = c.iss
 	c.rto = timeoutInit
 	c.retransmits, c.backoff, c.totalRTO = 0, 0, 0
 	c.initCongestion()

@@ -203,8 +203,9 @@ func b2i(b bool) int {
 	return 0
 }
 
-// copyToUser moves in-order bytes to m.Buf[off:], stopping at the urgent
-// mark; MSG_TRUNC discards instead of copying.
+// copyToUser moves in-order bytes to m.Buf[off:], stopping before the
+// urgent byte and skipping it when it is out of band (tcp_recvmsg);
+// MSG_TRUNC discards instead of copying.
 func (c *conn) copyToUser(m *socket.Msg, off int, peek, trunc bool) int {
 	avail := c.rcvq.len()
 	if peek {
@@ -218,19 +219,22 @@ func (c *conn) copyToUser(m *socket.Msg, off int, peek, trunc bool) int {
 	if peek {
 		qoff = off
 	}
-	// Stop before an out-of-band byte (unless SO_OOBINLINE).
-	if c.urgValid && !c.Opts.OOBInline.Load() {
+	if c.urg != 0 {
 		cs := c.copiedSeq().add(uint32(qoff))
 		if d := int(c.urgSeq.diff(cs)); d >= 0 && d < n {
 			if d == 0 {
-				// Skip the urgent byte itself.
-				if !peek {
-					c.rcvq.discard(1)
-					c.urgValid = false
+				if !c.Opts.OOBInline.Load() {
+					// Skip the out-of-band byte.
+					if !peek {
+						c.rcvq.discard(1)
+						c.releaseRcv()
+						c.urgPassed()
+					}
+					return 0
 				}
-				return 0
+			} else {
+				n = d
 			}
-			n = d
 		}
 	}
 	if !trunc {
@@ -238,14 +242,22 @@ func (c *conn) copyToUser(m *socket.Msg, off int, peek, trunc bool) int {
 	}
 	if !peek {
 		c.rcvq.discard(n)
+		c.releaseRcv()
+		c.urgPassed()
 	}
 	return n
 }
 
-// urgStop reports that the next byte is the urgent mark.
-func (c *conn) urgStop() bool {
-	return c.urgValid && c.urgSeq == c.copiedSeq() && !c.Opts.OOBInline.Load()
+// urgPassed forgets an urgent mark the reader has gone past.
+func (c *conn) urgPassed() {
+	if c.urg != 0 && c.copiedSeq().gt(c.urgSeq) {
+		c.urg = 0
+	}
 }
+
+// urgStop reports that the next byte is the urgent mark, where a read
+// that took something stops.
+func (c *conn) urgStop() bool { return c.atUrgMark() }
 
 // cleanupRbuf is tcp_cleanup_rbuf: after reading, ACK if a delayed ACK is
 // due or the window opened a lot.

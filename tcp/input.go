@@ -141,10 +141,9 @@ func (c *conn) segmentArrived(s *segment) {
 			return
 		}
 	}
+	c.rcvRTTMeasureTS(s)
 	// Step 6: urgent data.
-	if s.has(wire.TCPFlagURG) {
-		c.urgArrived(s)
-	}
+	c.urgArrived(s)
 	// Step 7: the segment text.
 	switch c.state {
 	case stateCloseWait, stateClosing, stateLastAck:
@@ -389,7 +388,6 @@ func (c *conn) dataQueue(s *segment) {
 		c.p.stats.TCPExt.Inc(snmp.TCPExtDelayedACKLost)
 		if c.sackOK && c.p.v.dsack.Bool() {
 			c.setDSACK(sq, s.end())
-			c.p.stats.TCPExt.Inc(snmp.TCPExtTCPDSACKOldSent)
 		}
 		c.enterQuickack()
 		c.ackNow = true
@@ -404,7 +402,6 @@ func (c *conn) dataQueue(s *segment) {
 		// Partial overlap: D-SACK the old part, queue the rest.
 		if c.sackOK && c.p.v.dsack.Bool() {
 			c.setDSACK(sq, c.rcvNxt)
-			c.p.stats.TCPExt.Inc(snmp.TCPExtTCPDSACKOldSent)
 		}
 		if c.receiveWindow() == 0 {
 			c.enterQuickack()
@@ -415,21 +412,45 @@ func (c *conn) dataQueue(s *segment) {
 		c.queueInOrder(data, fin, s.ipLen)
 		return
 	}
-	c.queueOutOfOrder(sq, data, fin)
+	c.queueOutOfOrder(sq, data, fin, s.ipLen)
+}
+
+// rmemFull is tcp_try_rmem_schedule failing: the receive memory is over
+// SO_RCVBUF even after tcp_clamp_window let an unlocked buffer grow to
+// what is held (within tcp_rmem[2]).
+func (c *conn) rmemFull() bool {
+	rcvbuf := int(c.Opts.RcvBuf.Load())
+	if c.rmemAlloc <= rcvbuf {
+		return false
+	}
+	// tcp_prune_queue, tcp_clamp_window.
+	if rcvbuf < c.p.v.rmem.IntAt(2) && c.Opts.BufLock.Load()&2 == 0 {
+		rcvbuf = min(c.rmemAlloc, c.p.v.rmem.IntAt(2))
+		c.Opts.RcvBuf.Store(int32(rcvbuf))
+	}
+	if c.rmemAlloc > rcvbuf {
+		c.rcvSsthresh = min(c.windowClamp, 2*uint32(c.advMSS))
+		return true
+	}
+	return false
 }
 
 // queueInOrder appends in-order data (and a FIN) for the reader.
 func (c *conn) queueInOrder(data []byte, fin bool, ipLen int) {
 	if len(data) > 0 {
-		if c.space() < len(data) && c.queuedRcv() > 0 {
-			// tcp_try_rmem_schedule failed: no room even after
-			// pruning.
-			c.p.stats.TCPExt.Inc(snmp.TCPExtTCPRcvQDrop)
+		if c.rmemFull() {
+			// No memory: ACK at once (with the window as it is),
+			// and drop if the reader has something to take.
 			c.ackNow = true
-			return
+			c.ackNoMem = true
+			if c.rcvq.len() > 0 {
+				c.p.stats.TCPExt.Inc(snmp.TCPExtTCPRcvQDrop)
+				return
+			}
 		}
 		c.rcvq.write(data)
 		c.rcvNxt = c.rcvNxt.add(uint32(len(data)))
+		c.rcvCharges.push(charge{end: c.rcvNxt, size: c.chargeRcv(ipLen)})
 		c.bytesReceived += uint64(len(data))
 		c.eventDataRecv(len(data), ipLen)
 	}
@@ -462,6 +483,9 @@ func (c *conn) oooToQueue(fin *bool) {
 			c.rcvq.write(d)
 			c.rcvNxt = end
 			c.bytesReceived += uint64(len(d))
+			c.rcvCharges.push(charge{end: end, size: o.charge})
+		} else {
+			c.rmemAlloc -= o.charge
 		}
 		if o.fin {
 			*fin = true
@@ -471,15 +495,32 @@ func (c *conn) oooToQueue(fin *bool) {
 
 // queueOutOfOrder is tcp_data_queue_ofo: keep the data, merge it with its
 // neighbours, report it in a SACK block, and ACK at once.
-func (c *conn) queueOutOfOrder(sq seq, data []byte, fin bool) {
-	c.p.stats.TCPExt.Inc(snmp.TCPExtTCPOFOQueue)
-	c.rcvOooPack++
-	if c.space() < len(data) {
+func (c *conn) queueOutOfOrder(sq seq, data []byte, fin bool, ipLen int) {
+	if c.rmemFull() {
 		c.p.stats.TCPExt.Inc(snmp.TCPExtTCPOFODrop)
 		c.ackNow = true
 		return
 	}
+	c.p.stats.TCPExt.Inc(snmp.TCPExtTCPOFOQueue)
+	c.rcvOooPack++
 	end := sq.add(uint32(len(data)))
+	// Data all held already: a D-SACK of it (tcp_data_queue_ofo), then
+	// the SACK blocks as they are.
+	for _, o := range c.ooo {
+		oend := o.seq.add(uint32(len(o.data)))
+		if !sq.lt(o.seq) && !end.gt(oend) {
+			c.setDSACK(sq, end)
+			c.ackPending = true
+			if c.sackOK {
+				c.addSACK(sq, end)
+			}
+			return
+		}
+		if sq.lt(oend) && end.gt(o.seq) {
+			// Partial overlap: D-SACK the part held.
+			c.setDSACK(seqMax(sq, o.seq), seqMin(end, oend))
+		}
+	}
 	buf := append([]byte(nil), data...)
 	// Insert keeping order; overlapping data already held wins.
 	i := 0
@@ -488,13 +529,12 @@ func (c *conn) queueOutOfOrder(sq seq, data []byte, fin bool) {
 	}
 	c.ooo = append(c.ooo, oooSeg{})
 	copy(c.ooo[i+1:], c.ooo[i:])
-	c.ooo[i] = oooSeg{seq: sq, data: buf, fin: fin}
+	c.ooo[i] = oooSeg{seq: sq, data: buf, fin: fin, charge: c.chargeRcv(ipLen)}
 	c.mergeOOO()
 	if c.sackOK {
 		c.addSACK(sq, end)
 	}
-	c.ackNow = true
-	c.enterQuickack()
+	c.ackPending = true
 }
 
 // mergeOOO coalesces overlapping or adjacent out-of-order ranges.
@@ -510,6 +550,7 @@ func (c *conn) mergeOOO() {
 					last.data = append(last.data, o.data[lend.diff(o.seq):]...)
 				}
 				last.fin = last.fin || o.fin
+				last.charge += o.charge
 				continue
 			}
 		}
@@ -533,6 +574,9 @@ func (c *conn) finArrived() {
 	case stateFinWait2:
 		c.sendAck()
 		c.enterTimeWait(stateTimeWait, timeWaitLen)
+	}
+	for _, o := range c.ooo {
+		c.rmemAlloc -= o.charge
 	}
 	c.ooo = nil
 	c.sacks = c.sacks[:0]

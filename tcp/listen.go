@@ -379,6 +379,7 @@ func (l *conn) createChild(r *request, s *segment) {
 	c.iss, c.irs = r.iss, r.irs
 	c.sndUna, c.sndNxt, c.sndMax = r.iss+1, r.iss+1, r.iss+1
 	c.writeSeq = r.iss + 1
+	c.sndSml = r.iss + 1
 	c.rcvNxt = r.irs + 1
 	c.rcvWup = c.rcvNxt
 	c.sndWl1 = r.irs

@@ -79,6 +79,8 @@ func (c *conn) disconnect() {
 	c.stopTimers()
 	c.sndq.release()
 	c.rcvq.release()
+	c.rmemAlloc = 0
+	c.rcvCharges.reset()
 	c.ooo, c.rtx, c.sacks = nil, nil, nil
 	c.packetsOut, c.sackedOut, c.lostOut, c.retransOut = 0, 0, 0, 0
 	c.finQueued, c.finRcvd = false, false
@@ -273,6 +275,8 @@ func (c *conn) Close() error {
 	}
 	unread := c.rcvq.len()
 	c.rcvq.release()
+	c.rmemAlloc = 0
+	c.rcvCharges.reset()
 	lingerZero := c.Opts.LingerOn.Load() && c.Opts.LingerSec.Load() == 0
 	switch {
 	case c.state == stateClose:
@@ -399,7 +403,7 @@ func (c *conn) Poll() socket.Events {
 	}
 	if c.state != stateSynSent && c.state != stateSynRecv {
 		target := max(int(c.Opts.RcvLowat.Load()), 1)
-		if c.urgValid && c.urgSeq == c.copiedSeq() && !c.Opts.OOBInline.Load() {
+		if c.atUrgMark() && !c.Opts.OOBInline.Load() {
 			target++
 		}
 		if c.rcvq.len() >= target || (c.rcvq.len() > 0 && c.finRcvd) {
@@ -412,7 +416,7 @@ func (c *conn) Poll() socket.Events {
 		} else {
 			ev |= socket.EventOut | socket.EventWrNorm
 		}
-		if c.urgValid {
+		if c.urg&urgValid != 0 {
 			ev |= socket.EventPri
 		}
 	}
@@ -444,14 +448,9 @@ func (c *conn) Ioctl(req uint) (int, error) {
 		if c.state == stateListen {
 			return 0, unix.EINVAL
 		}
-		n := c.rcvq.len()
-		if c.urgValid && !c.Opts.OOBInline.Load() && n > 0 {
-			// The urgent byte is not counted while it is out of band.
-			if c.urgSeq.ge(c.copiedSeq()) && c.urgSeq.lt(c.rcvNxt) {
-				n--
-			}
-		}
-		return n, nil
+		return c.inq(), nil
+	case unix.SIOCATMARK:
+		return b2i(c.atUrgMark()), nil
 	case socket.SIOCOUTQ:
 		if c.state == stateListen {
 			return 0, unix.EINVAL

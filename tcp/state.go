@@ -67,6 +67,8 @@ func (c *conn) done2() {
 func (c *conn) destroy() {
 	c.sndq.release()
 	c.rcvq.release()
+	c.rmemAlloc = 0
+	c.rcvCharges.reset()
 	c.ooo = nil
 	c.rtx = nil
 	if c.orphaned {

@@ -1,6 +1,8 @@
 package tcp
 
 import (
+	"time"
+
 	"math/bits"
 
 	"github.com/seed96fbdc48/inet/pkt"
@@ -14,32 +16,12 @@ const (
 	maxTCPWindow = 32767
 )
 
-// winFromSpace is tcp_win_from_space with Linux's default scaling ratio of
-// one half: the window a buffer of space bytes can back (the other half
-// is the kernel's per-packet overhead, which inet does not have but whose
-// effect on windows it keeps).
-func winFromSpace(space int) int {
-	if space <= 0 {
-		return 0
-	}
-	return space - space/2
-}
-
 // fullSpace is tcp_full_space.
-func (c *conn) fullSpace() int { return winFromSpace(int(c.Opts.RcvBuf.Load())) }
-
-// queuedRcv is the payload held for the reader plus out-of-order data.
-func (c *conn) queuedRcv() int {
-	n := c.rcvq.len()
-	for i := range c.ooo {
-		n += len(c.ooo[i].data)
-	}
-	return n
-}
+func (c *conn) fullSpace() int { return c.winFromSpace(int(c.Opts.RcvBuf.Load())) }
 
 // space is tcp_space: the free part of the receive buffer, as window.
 func (c *conn) space() int {
-	return winFromSpace(int(c.Opts.RcvBuf.Load())) - c.queuedRcv()
+	return c.winFromSpace(int(c.Opts.RcvBuf.Load()) - c.rmemAlloc)
 }
 
 // initialWindow is tcp_select_initial_window: the first window offered
@@ -139,6 +121,13 @@ func (c *conn) selectWindow(syn bool) uint16 {
 		return uint16(min(c.rcvWnd, 65535))
 	}
 	old := c.rcvWnd
+	if c.ackNoMem {
+		// Data was dropped for want of memory: a zero window now,
+		// the only shrinking Linux does (ICSK_ACK_NOMEM).
+		c.rcvWnd = 0
+		c.rcvWup = c.rcvNxt
+		return 0
+	}
 	cur := c.receiveWindow()
 	nw := c.computeWindow()
 	if nw < cur {
@@ -178,11 +167,11 @@ func (c *conn) growWindow(n, ipLen int) {
 	}
 	truesize := pkt.Truesize(ipLen)
 	incr := 0
-	if winFromSpace(truesize) <= n {
+	if c.winFromSpace(truesize) <= n {
 		incr = 2 * int(c.advMSS)
 	} else {
-		ts := winFromSpace(truesize) >> 1
-		window := winFromSpace(c.p.v.rmem.IntAt(2)) >> 1
+		ts := c.winFromSpace(truesize) >> 1
+		window := c.winFromSpace(c.p.v.rmem.IntAt(2)) >> 1
 		for int(c.rcvSsthresh) <= window {
 			if ts <= n {
 				incr = 2 * int(c.rcvMSS)
@@ -199,30 +188,92 @@ func (c *conn) growWindow(n, ipLen int) {
 	}
 }
 
-// rcvSpaceAdjust is tcp_rcv_space_adjust (receive buffer auto-tuning):
-// once per RTT, if the reader took more than last time, let the buffer
-// (and the window clamp) grow to twice that, within tcp_rmem[2], unless
-// SO_RCVBUF fixed it.
+// rcvSpaceAdjust is tcp_rcv_space_adjust (dynamic right-sizing of the
+// receive buffer): once per receiver-measured RTT, if the reader took
+// more than last time, tcp_rcvbuf_grow.
 func (c *conn) rcvSpaceAdjust() {
 	now := c.now()
-	rtt := c.srttUs >> 3
-	if rtt == 0 || now.Sub(c.rcvSpace.time).Microseconds() < int64(rtt) {
+	if c.rcvRttUs == 0 {
 		return
 	}
-	copied := uint32(c.copiedSeq().diff(c.rcvSpace.seq))
-	if copied > c.rcvSpace.space {
-		c.rcvSpace.space = copied
-		if c.p.v.moderateRcvbuf.Bool() && c.Opts.BufLock.Load()&2 == 0 { // SOCK_RCVBUF_LOCK
-			rcvwin := 2*int(copied) + 16*int(c.advMSS)
-			rcvbuf := min(2*rcvwin, c.p.v.rmem.IntAt(2))
-			if rcvbuf > int(c.Opts.RcvBuf.Load()) {
-				c.Opts.RcvBuf.Store(int32(rcvbuf))
-				c.windowClamp = uint32(winFromSpace(rcvbuf))
-			}
-		}
+	if now.Sub(c.rcvSpace.time) < time.Duration(c.rcvRttUs>>3)*time.Microsecond {
+		return
+	}
+	copied := int(c.copiedSeq().diff(c.rcvSpace.seq))
+	if copied > int(c.rcvSpace.space) {
+		c.rcvbufGrow(uint32(copied))
 	}
 	c.rcvSpace.seq = c.copiedSeq()
 	c.rcvSpace.time = now
+}
+
+// rcvbufGrow is tcp_rcvbuf_grow: room for twice what the reader took in
+// an RTT, more while that grows (the sender may double its rate), within
+// tcp_rmem[2], unless SO_RCVBUF fixed the buffer; the window clamp
+// follows.
+func (c *conn) rcvbufGrow(newval uint32) {
+	oldval := c.rcvSpace.space
+	c.rcvSpace.space = newval
+	if !c.p.v.moderateRcvbuf.Bool() || c.Opts.BufLock.Load()&2 != 0 { // SOCK_RCVBUF_LOCK
+		return
+	}
+	rcvwin := uint64(newval) << 1
+	if oldval > 0 && newval > oldval {
+		grow := rcvwin * uint64(newval-oldval) / uint64(oldval)
+		rcvwin += grow << 1
+	}
+	if n := len(c.ooo); n > 0 {
+		last := c.ooo[n-1]
+		rcvwin += uint64(last.seq.add(uint32(len(last.data))).diff(c.rcvNxt))
+	}
+	rcvbuf := min(uint64(c.spaceFromWin(int(min(rcvwin, 1<<31-1)))), uint64(c.p.v.rmem.IntAt(2)))
+	if int(rcvbuf) > int(c.Opts.RcvBuf.Load()) {
+		c.Opts.RcvBuf.Store(int32(rcvbuf))
+		c.windowClamp = uint32(c.winFromSpace(int(rcvbuf)))
+	}
+}
+
+// rcvRTTMeasureTS is tcp_rcv_rtt_measure_ts: the receiver's RTT from the
+// echo of our timestamp on a full segment.
+func (c *conn) rcvRTTMeasureTS(s *segment) {
+	if !c.tsOK || !s.opts.HasTimestamp || s.opts.TSEcr == c.rcvRttLastTsecr {
+		return
+	}
+	c.rcvRttLastTsecr = s.opts.TSEcr
+	if s.seqLen() >= c.rcvMSS {
+		delta := c.p.nowMS() - (s.opts.TSEcr - c.tsOffset)
+		if delta > 0 && delta < 1<<30 {
+			c.rcvRTTUpdate(delta*1000, false)
+		}
+	}
+}
+
+// rcvRTTMeasure is tcp_rcv_rtt_measure, without timestamps: the time to
+// receive a window's worth of data.
+func (c *conn) rcvRTTMeasure() {
+	now := c.now()
+	if !c.rcvRttTime.IsZero() {
+		if c.rcvNxt.lt(c.rcvRttSeq) {
+			return
+		}
+		c.rcvRTTUpdate(uint32(now.Sub(c.rcvRttTime)/time.Microsecond), true)
+	}
+	c.rcvRttSeq = c.rcvNxt.add(c.rcvWnd)
+	c.rcvRttTime = now
+}
+
+// rcvRTTUpdate is tcp_rcv_rtt_update.
+func (c *conn) rcvRTTUpdate(sampleUs uint32, winDep bool) {
+	old := c.rcvRttUs
+	m := sampleUs << 3
+	if old == 0 || m < old {
+		c.rcvRttUs = m
+		return
+	}
+	if winDep {
+		return
+	}
+	c.rcvRttUs = old - old>>3 + sampleUs
 }
 
 // copiedSeq is the sequence number of the next byte the reader will get.

@@ -77,6 +77,9 @@ func newKernelWorld(t *testing.T) *kernelWorld {
 	ns.MustRun("sysctl", "-qw", "net.ipv4.icmp_ratelimit=0")
 	ns.MustRun("ip", "addr", "add", hostIP.String()+"/24", "dev", "inet0")
 	ns.MustRun("ip", "link", "set", "inet0", "up")
+	// One segment per skb: inet has no TSO/GSO, whose splitting moves
+	// PSH flags and segment boundaries.
+	ns.MustRun("ip", "link", "set", "inet0", "gso_max_segs", "1")
 	done := make(chan struct{})
 	go w.read(done)
 	t.Cleanup(func() {
@@ -267,6 +270,11 @@ func (w *kernelWorld) socket() hsock {
 	}
 	s := &kernelSock{fd: fd}
 	w.t.Cleanup(func() { s.close() })
+	// CUBIC, Linux's compiled-in default that inet has: this machine's
+	// kernel defaults to bbr, and a namespace may not change that.
+	if err := s.setBytes(unix.IPPROTO_TCP, unix.TCP_CONGESTION, []byte("cubic")); err != nil {
+		w.t.Fatalf("TCP_CONGESTION cubic: %v", err)
+	}
 	return s
 }
 

@@ -42,6 +42,12 @@ func (c *conn) pushPending() {
 	if c.writeXmit(false, false) > 0 {
 		c.scheduleLossProbe(false)
 	}
+	// tcp_check_probe_timer: data held back with nothing in flight (a
+	// closed window, TCP_CORK, Nagle) goes out with the persist timer
+	// at the latest: the 200 ms ceiling of TCP_CORK.
+	if c.packetsOut == 0 && c.unsent() > 0 {
+		c.armProbe()
+	}
 }
 
 // pushOne sends at most one new segment, Nagle aside (tcp_write_xmit
@@ -68,9 +74,6 @@ func (c *conn) writeXmit(nagleOff, one bool) int {
 		wndEnd := c.sndUna.add(c.sndWnd)
 		if room := int(wndEnd.diff(c.sndNxt)); n > room {
 			if room <= 0 {
-				if c.packetsOut == 0 && unsent > 0 {
-					c.armProbe()
-				}
 				break
 			}
 			// Send what the window takes only if nothing is in
@@ -118,17 +121,15 @@ func (c *conn) nagleOK(n int, last bool) bool {
 	if c.cork {
 		return false
 	}
-	if c.nodelay {
-		return true
-	}
-	if c.urgPending(c.sndNxt, n) {
+	if c.nodelay || c.urgMode {
 		return true
 	}
 	if c.packetsOut == 0 {
 		return true
 	}
-	// Minshall: wait only if a previous small segment is in flight.
-	return !c.sndSml.gt(c.sndUna)
+	// Minshall: wait only if a previous small segment is in flight
+	// (tcp_minshall_check).
+	return !(c.sndSml.gt(c.sndUna) && !c.sndSml.gt(c.sndNxt))
 }
 
 // sendNew sends n new bytes (and the flags) at snd_nxt and queues the
