@@ -134,10 +134,14 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	if err := showUDP(ctx, w, d); err != nil {
 		return err
 	}
+	section(w, "8. TCP: alice fetches a megabyte from bob's HTTP service with Go's net/http")
+	if err := showTCP(ctx, w, d); err != nil {
+		return err
+	}
 	if err := d.nw.WaitIdle(ctx); err != nil {
 		return err
 	}
-	section(w, "8. counters, under Linux's names (/proc/net/snmp)")
+	section(w, "9. counters, under Linux's names (/proc/net/snmp)")
 	showCounters(w, d)
 	return nil
 }
@@ -242,7 +246,7 @@ func showCounters(w io.Writer, d *demoNet) {
 		"Ip:InReceives", "Ip:InDelivers", "Ip:ForwDatagrams", "Ip:OutRequests", "Ip:InHdrErrors",
 		"Ip:InUnknownProtos", "Icmp:InMsgs", "Icmp:OutMsgs", "Icmp:InEchos", "Icmp:InEchoReps",
 		"Icmp:OutEchoReps", "Icmp:OutTimeExcds", "Icmp:InTimeExcds", "Icmp:OutDestUnreachs", "Icmp:InDestUnreachs",
-		"Udp:InDatagrams", "Udp:OutDatagrams",
+		"Udp:InDatagrams", "Udp:OutDatagrams", "Tcp:ActiveOpens", "Tcp:PassiveOpens", "Tcp:InSegs", "Tcp:OutSegs",
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "   counter\talice\trouter\tbob\t")
