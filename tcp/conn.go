@@ -61,6 +61,7 @@ const (
 	segLost                 // judged lost, to be retransmitted
 	segRetrans              // retransmitted and not yet acknowledged
 	segEverRetr             // retransmitted at least once (no RTT sample, Karn)
+	segPSH                  // sent with PSH, which retransmissions keep
 )
 
 // txSeg is one sent, unacknowledged segment (an skb on Linux's rtx queue).

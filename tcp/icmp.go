@@ -15,7 +15,7 @@ func (c *conn) icmpError(e *ipv4.ICMPError, sq seq) {
 	if c.state == stateClose || c.state == stateTimeWait || c.state == stateListen {
 		return
 	}
-	if c.state != stateSynSent && !sq.inWindow(c.sndUna, c.sndNxt.add(1)) {
+	if !sq.inWindow(c.sndUna, c.sndNxt.add(1)) {
 		c.p.stats.TCPExt.Inc(snmp.TCPExtOutOfWindowIcmps)
 		return
 	}
@@ -44,11 +44,17 @@ func (c *conn) icmpError(e *ipv4.ICMPError, sq seq) {
 		if c.state == stateSynRecv && c.parent != nil {
 			return
 		}
-		// Hard error during the handshake: connect fails.
+		// Hard error during the handshake: connect fails, and the
+		// error goes to the error queue whatever IP_RECVERR says
+		// (tcp_v4_err calls ip_icmp_error here unconditionally).
+		c.queueICMP(e, errno)
 		c.SetError(errno)
 		c.done2()
 		return
 	}
+	// RFC 1122 4.2.3.9: once connected, errors are soft: remembered
+	// for a timeout (and SO_ERROR), reported at once only with
+	// IP_RECVERR.
 	if c.Opts.RecvErr.Load() {
 		c.SetError(errno)
 	} else {
@@ -56,8 +62,26 @@ func (c *conn) icmpError(e *ipv4.ICMPError, sq seq) {
 	}
 }
 
+// queueICMP is ip_icmp_error for the connection: the quoted TCP header
+// is the error's payload.
+func (c *conn) queueICMP(e *ipv4.ICMPError, errno unix.Errno) {
+	c.QueueICMPError(errno, e.Type, e.Code, e.Info, e.Offender, c.remote, e.QuotedTransport(),
+		e.IPHeader, e.IfIndex, e.SpecDst, e.Stamp, e.Truesize)
+}
+
+// TakeSoftError returns and clears the soft error (sk_err_soft), which
+// SO_ERROR reports when no hard error is pending.
+func (c *conn) TakeSoftError() unix.Errno {
+	c.Mu.Lock()
+	defer c.Mu.Unlock()
+	e := unix.Errno(c.softErr)
+	c.softErr = 0
+	return e
+}
+
 // mtuReduced is tcp_v4_mtu_reduced: follow a smaller path MTU (not below
-// Linux's 552-byte floor) and retransmit what no longer fits.
+// Linux's 552-byte floor) and resend what no longer fits in the new size
+// (tcp_simple_retransmit, which enters the Loss state).
 func (c *conn) mtuReduced(mtu int) {
 	if c.Opts.PMTUDisc.Load() == unix.IP_PMTUDISC_DONT || mtu <= 0 {
 		return
@@ -71,22 +95,40 @@ func (c *conn) mtuReduced(mtu int) {
 	c.rt = &r
 	old := c.mssCache
 	c.syncMSS()
-	if c.mssCache < old {
-		// Retransmit everything outstanding in the smaller size
-		// (tcp_simple_retransmit).
-		for i := range c.rtx {
-			sg := &c.rtx[i]
-			if sg.len > c.mssCache && sg.flags&segSACKed == 0 && sg.flags&segLost == 0 {
-				sg.flags |= segLost
-				c.lostOut++
-			}
-		}
-		c.splitLost()
-		c.pushPending()
+	if c.mssCache >= old {
+		return
 	}
+	priorLost := c.lostOut
+	for i := range c.rtx {
+		sg := &c.rtx[i]
+		if sg.len > c.mssCache && sg.flags&(segSACKed|segLost) == 0 {
+			sg.flags |= segLost
+			c.lostOut++
+		}
+	}
+	if c.lostOut == priorLost {
+		return
+	}
+	c.splitLost()
+	if c.caState != caLoss {
+		c.highSeq = c.sndNxt
+		c.ssthresh = c.currentSsthresh()
+		c.priorSsthresh = 0
+		c.setCAState(caLoss)
+	}
+	c.retransmitLost()
 }
 
-// splitLost cuts lost segments longer than the MSS into MSS-sized ones.
+// currentSsthresh is tcp_current_ssthresh.
+func (c *conn) currentSsthresh() uint32 {
+	if c.caState == caCWR || c.caState == caRecovery {
+		return c.ssthresh
+	}
+	return max(c.ssthresh, c.cwnd>>1+c.cwnd>>2)
+}
+
+// splitLost cuts lost segments longer than the MSS into MSS-sized ones,
+// the PSH and FIN staying on the last.
 func (c *conn) splitLost() {
 	var out []txSeg
 	for _, sg := range c.rtx {
@@ -96,12 +138,12 @@ func (c *conn) splitLost() {
 		}
 		c.packetsOut--
 		c.lostOut--
-		fin := sg.flags&segFIN != 0
+		tail := sg.flags & (segFIN | segPSH)
 		for off := uint32(0); off < sg.len; off += c.mssCache {
 			n := min(c.mssCache, sg.len-off)
-			ns := txSeg{seq: sg.seq.add(off), len: n, flags: sg.flags &^ segFIN, sent: sg.sent}
-			if fin && off+n == sg.len {
-				ns.flags |= segFIN
+			ns := txSeg{seq: sg.seq.add(off), len: n, flags: sg.flags &^ (segFIN | segPSH), sent: sg.sent}
+			if off+n == sg.len {
+				ns.flags |= tail
 			}
 			out = append(out, ns)
 			c.packetsOut++

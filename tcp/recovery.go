@@ -127,7 +127,6 @@ func (c *conn) enterRecovery() {
 	c.prrDelivered, c.prrOut = 0, 0
 	c.cwndCnt = 0
 	c.setCAState(caRecovery)
-	c.p.stats.TCPExt.Inc(snmp.TCPExtTCPFastRetrans)
 }
 
 // endRecovery is tcp_end_cwnd_reduction: leave recovery with the window

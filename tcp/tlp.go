@@ -145,7 +145,7 @@ func (c *conn) resend(sg *txSeg) {
 	if sg.flags&segFIN != 0 {
 		flags |= wire.TCPFlagFIN
 	}
-	if sg.len > 0 {
+	if sg.flags&segPSH != 0 {
 		flags |= wire.TCPFlagPSH
 	}
 	c.emit(sg.seq, flags, int(sg.len))

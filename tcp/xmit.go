@@ -149,6 +149,9 @@ func (c *conn) sendNew(n int, flags uint16) {
 	if flags&wire.TCPFlagFIN != 0 {
 		sg.flags |= segFIN
 	}
+	if flags&wire.TCPFlagPSH != 0 {
+		sg.flags |= segPSH
+	}
 	c.rtx = append(c.rtx, sg)
 	c.packetsOut++
 	c.sndNxt = sg.end()
@@ -195,6 +198,12 @@ func (c *conn) retransmitLost() {
 			continue
 		}
 		c.retransmitSeg(sg)
+		// tcp_xmit_retransmit_queue counts what it resends.
+		if c.caState != caLoss {
+			c.p.stats.TCPExt.Inc(snmp.TCPExtTCPFastRetrans)
+		} else {
+			c.p.stats.TCPExt.Inc(snmp.TCPExtTCPSlowStartRetrans)
+		}
 		if c.caState == caRecovery {
 			c.prrOut++
 		}
@@ -211,7 +220,7 @@ func (c *conn) retransmitSeg(sg *txSeg) {
 		if sg.flags&segFIN != 0 {
 			flags |= wire.TCPFlagFIN
 		}
-		if sg.len > 0 {
+		if sg.flags&segPSH != 0 {
 			flags |= wire.TCPFlagPSH
 		}
 		c.emit(sg.seq, flags, int(sg.len))
@@ -226,9 +235,6 @@ func (c *conn) retransmitSeg(sg *txSeg) {
 	c.totalRetrans++
 	c.bytesRetrans += uint64(sg.len)
 	c.p.stats.TCP.Inc(snmp.TCPRetransSegs)
-	if c.caState == caRecovery {
-		c.p.stats.TCPExt.Inc(snmp.TCPExtTCPFastRetrans)
-	}
 }
 
 // sendFin queues our FIN after the data (tcp_send_fin) and pushes.
