@@ -157,6 +157,7 @@ func TestListenQueues(t *testing.T) {
 // TestSYNACKRetries: tcp_synack_retries 2: SYN-ACKs at 0, 1 and 3 s, the
 // request dropped at 7 s; its ACK then finds no request and gets a reset.
 func TestSYNACKRetries(t *testing.T) {
+	t.Parallel()
 	worlds(t, func(t *testing.T, w world) {
 		w.sysctl("net.ipv4.tcp_synack_retries", "2")
 		ln := w.socket()

@@ -241,6 +241,7 @@ func (p *peer) normOpts(o []byte) string {
 // writes the file instead.
 func diffScript(t *testing.T, f func(s *script)) {
 	t.Helper()
+	t.Parallel()
 	file := filepath.Join("testdata", "transcripts", strings.ReplaceAll(t.Name(), "/", "__")+".txt")
 	update := os.Getenv("TCP_UPDATE_TRANSCRIPTS") == "1"
 	worlds(t, func(t *testing.T, w world) {

@@ -99,6 +99,7 @@ func TestSYNScheduleDefault(t *testing.T) {
 
 // TestSYNScheduleShort runs shorter schedules on both worlds.
 func TestSYNScheduleShort(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		retries, linear int
 		sends           []time.Duration

@@ -81,6 +81,7 @@ func establishedFor(t *testing.T, w world) (*peer, hsock) {
 // doublings from TCP_RTO_MIN would take has passed since the first
 // retransmission (tcp_model_timeout).
 func TestRTOBackoff(t *testing.T) {
+	t.Parallel()
 	worlds(t, func(t *testing.T, w world) {
 		w.sysctl("net.ipv4.tcp_retries2", "4")
 		p, c := establishedFor(t, w)
@@ -128,6 +129,7 @@ func TestRTOBackoff(t *testing.T) {
 // is clamped to what is left of it since the first RTO retransmission,
 // and the connection dies with ETIMEDOUT when it has passed.
 func TestUserTimeout(t *testing.T) {
+	t.Parallel()
 	worlds(t, func(t *testing.T, w world) {
 		p, c := establishedFor(t, w)
 		mustNil(t, c.setInt(unix.IPPROTO_TCP, unix.TCP_USER_TIMEOUT, 1000))
@@ -150,6 +152,7 @@ func TestUserTimeout(t *testing.T) {
 // after 1 s, then every second, and gives up with ETIMEDOUT after the
 // second unanswered probe; an answered probe keeps the connection.
 func TestKeepalive(t *testing.T) {
+	t.Parallel()
 	worlds(t, func(t *testing.T, w world) {
 		p, c := establishedFor(t, w)
 		for _, o := range []struct{ name, v int }{{unix.TCP_KEEPIDLE, 1}, {unix.TCP_KEEPINTVL, 1}, {unix.TCP_KEEPCNT, 2}} {
@@ -248,6 +251,7 @@ func TestTimeWaitLength(t *testing.T) {
 // the peer's FIN, then goes silently; what comes later gets the reset for
 // no socket.
 func TestFinWait2Timeout(t *testing.T) {
+	t.Parallel()
 	worlds(t, func(t *testing.T, w world) {
 		w.sysctl("net.ipv4.tcp_fin_timeout", "2")
 		p, c := establishedFor(t, w)
@@ -306,6 +310,7 @@ func zeroWindow(t *testing.T, w world) (*peer, hsock) {
 // the RTO and at doubling intervals while the peer answers, the timer
 // restarting from each answer; the window opening sends the data at once.
 func TestPersist(t *testing.T) {
+	t.Parallel()
 	worlds(t, func(t *testing.T, w world) {
 		p, c := zeroWindow(t, w)
 		c0 := w.counters()
@@ -344,6 +349,7 @@ func TestPersist(t *testing.T) {
 // TestPersistTimeout: unanswered probes end the connection after
 // tcp_retries2 of them.
 func TestPersistTimeout(t *testing.T) {
+	t.Parallel()
 	worlds(t, func(t *testing.T, w world) {
 		w.sysctl("net.ipv4.tcp_retries2", "3")
 		p, c := zeroWindow(t, w)
