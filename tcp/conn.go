@@ -15,6 +15,7 @@ const (
 	ssUnconnected = iota
 	ssConnecting
 	ssConnected
+	ssDisconnecting
 )
 
 // state is a connection state, with Linux's TCP_* values (tcpi_state).

@@ -93,6 +93,9 @@ func (c *conn) Connect(sa socketaddr) error {
 	case ssConnected:
 		c.Mu.Unlock()
 		return unix.EISCONN
+	case ssDisconnecting:
+		c.Mu.Unlock()
+		return unix.EINVAL
 	case ssConnecting:
 		switch c.state {
 		case stateSynSent, stateSynRecv:

@@ -453,6 +453,8 @@ func (l *conn) inheritOptions(c *conn) {
 		co.SndBuf.Store(lo.SndBuf.Load())
 	}
 	co.BufLock.Store(lo.BufLock.Load())
+	co.ReuseAddr.Store(lo.ReuseAddr.Load())
+	co.ReusePort.Store(lo.ReusePort.Load())
 	co.KeepAlive.Store(lo.KeepAlive.Load())
 	co.OOBInline.Store(lo.OOBInline.Load())
 	co.Broadcast.Store(lo.Broadcast.Load())

@@ -167,7 +167,7 @@ func errName(err error) string {
 func (p *peer) norm(x seg) string {
 	var b strings.Builder
 	if x.sport != p.hport || x.dport != p.pport {
-		fmt.Fprintf(&b, "< [%s] for %d>%d", flagString(x.flags), x.sport, x.dport)
+		fmt.Fprintf(&b, "< [%s] of another connection", flagString(x.flags))
 		if len(x.data) > 0 {
 			fmt.Fprintf(&b, " len %d", len(x.data))
 		}

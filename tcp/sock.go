@@ -219,6 +219,15 @@ func (c *conn) Shutdown(how int) error {
 	c.Mu.Lock()
 	defer c.Mu.Unlock()
 	bits := uint32(how + 1)
+	// inet_shutdown settles a connect(2) in progress first.
+	if c.sock == ssConnecting {
+		switch c.state {
+		case stateSynSent, stateSynRecv, stateClose:
+			c.sock = ssDisconnecting
+		default:
+			c.sock = ssConnected
+		}
+	}
 	switch c.state {
 	case stateClose:
 		c.AddShutdown(bits)
