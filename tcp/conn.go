@@ -239,6 +239,7 @@ type conn struct {
 	deferAccept    uint8 // TCP_DEFER_ACCEPT as SYN-ACK retransmissions (rskq_defer_accept)
 	notsentLowat   uint32
 	lingerTime     time.Duration
+	lingerDone     chan struct{} // closed when a lingering close may return
 	synCount       int // TCP_SYNCNT
 	windowClampOpt uint32
 

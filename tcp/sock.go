@@ -301,7 +301,8 @@ func (c *conn) Close() error {
 	default:
 		c.closeState()
 	}
-	lingerWait := c.Opts.LingerOn.Load() && c.Opts.LingerSec.Load() > 0 && !c.Nonblocking()
+	// inet_release lingers whatever O_NONBLOCK says.
+	lingerWait := c.Opts.LingerOn.Load() && c.Opts.LingerSec.Load() > 0
 	c.Mu.Unlock()
 	if lingerWait {
 		c.lingerWait(time.Duration(c.Opts.LingerSec.Load()) * time.Second)
@@ -341,26 +342,35 @@ func (c *conn) Close() error {
 	return nil
 }
 
-// lingerWait is sk_stream_wait_close: block while the FIN is unacknowledged,
-// up to the linger time.
+// lingerWait is sk_stream_wait_close: block the closing caller while
+// the FIN is unacknowledged (FIN-WAIT-1, CLOSING, LAST-ACK), up to the
+// linger time; the connection goes on as an orphan either way.
 func (c *conn) lingerWait(d time.Duration) {
-	deadline := c.now().Add(d)
-	for {
-		c.Mu.Lock()
-		closing := c.state == stateFinWait1 || c.state == stateClosing || c.state == stateLastAck
+	c.Mu.Lock()
+	if !lingering(c.state) {
 		c.Mu.Unlock()
-		if !closing || !c.now().Before(deadline) {
-			return
-		}
-		c.SetReadDeadline(deadline)
-		if err := c.WaitRead(func() bool {
-			c.Mu.Lock()
-			defer c.Mu.Unlock()
-			return !(c.state == stateFinWait1 || c.state == stateClosing || c.state == stateLastAck)
-		}, c.now()); err != nil {
-			return
-		}
+		return
 	}
+	done := make(chan struct{})
+	c.lingerDone = done
+	c.Mu.Unlock()
+	expired := make(chan struct{})
+	t := c.p.env.Clock.AfterFunc(d, func() { close(expired) })
+	select {
+	case <-done:
+		t.Stop()
+	case <-expired:
+		c.Mu.Lock()
+		if c.lingerDone == done {
+			c.lingerDone = nil
+		}
+		c.Mu.Unlock()
+	}
+}
+
+// lingering reports the states a lingering close waits through.
+func lingering(st state) bool {
+	return st == stateFinWait1 || st == stateClosing || st == stateLastAck
 }
 
 // resetShutdown clears the shutdown bits after a disconnect.

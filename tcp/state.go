@@ -45,6 +45,10 @@ func (c *conn) setState(st state) {
 		c.p.mu.Unlock()
 	}
 	c.state = st
+	if c.lingerDone != nil && !lingering(st) {
+		close(c.lingerDone)
+		c.lingerDone = nil
+	}
 	c.Wq.Notify(wakeAll)
 }
 
