@@ -240,7 +240,7 @@ type conn struct {
 	notsentLowat   uint32
 	lingerTime     time.Duration
 	lingerDone     chan struct{} // closed when a lingering close may return
-	synCount       int // TCP_SYNCNT
+	synCount       int           // TCP_SYNCNT
 	windowClampOpt uint32
 
 	// Urgent data (RFC 9293 3.8.5 as Linux handles it).
