@@ -22,7 +22,9 @@ type pair struct {
 	a, b *inet.Stack
 }
 
-func newPair(t *testing.T, clk clock.Clock, opts mem.Options) *pair {
+func newPair(t *testing.T, clk clock.Clock, opts mem.Options) *pair { return newPairTB(t, clk, opts) }
+
+func newPairTB(t testing.TB, clk clock.Clock, opts mem.Options) *pair {
 	t.Helper()
 	n := testnet.New(t, clk)
 	a, b := n.Stack(), n.Stack()

@@ -53,7 +53,7 @@ func (cq *chargeQueue) release(copied seq) int {
 	return sum
 }
 
-func (cq *chargeQueue) reset() { *cq = chargeQueue{} }
+func (cq *chargeQueue) reset() { cq.q, cq.head = cq.q[:0], 0 }
 
 // winFromSpace is tcp_win_from_space: the window space bytes of buffer
 // back at the connection's scaling ratio.
