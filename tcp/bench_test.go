@@ -108,6 +108,9 @@ func BenchmarkBulk(b *testing.B) {
 // TestBulkAllocs: the steady-state data path allocates nothing per
 // segment.
 func TestBulkAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are meaningless under the race detector")
+	}
 	bp := newBenchPair(t)
 	data := make([]byte, 256<<10)
 	buf := make([]byte, 64<<10)
