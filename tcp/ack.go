@@ -107,9 +107,10 @@ func (c *conn) ack(s *segment) int {
 		c.ackProbe()
 	} else if c.packetsOut == 0 {
 		c.stopRtxTimer()
-	} else if acked > 0 {
+	} else if acked > 0 && !c.reoArmed {
 		c.setXmitTimer()
 	}
+	c.reoArmed = false
 	if advanced {
 		c.dupAcks = 0
 	}
@@ -166,6 +167,9 @@ func (c *conn) cleanRtx(a seq) (acked uint32, seqRTT, caRTT time.Duration) {
 		}
 		if sg.flags&segSYN != 0 {
 			c.synAcked()
+		}
+		if sg.flags&segSACKed == 0 {
+			c.rackAdvance(sg)
 		}
 		acked++
 		c.packetsOut--
@@ -232,6 +236,7 @@ func (c *conn) sacktag(s *segment, priorUna seq) (newly uint32, dsack bool) {
 			sg.flags |= segSACKed
 			c.sackedOut++
 			newly++
+			c.rackAdvance(sg)
 			if sg.seq.lt(c.highestSacked()) {
 				c.reordSeen++
 			}

@@ -228,6 +228,13 @@ type conn struct {
 	tlpActive     bool // a loss probe is out (tlp_high_seq set)
 	tlpHighSeq    seq  // snd_nxt when the probe went
 	tlpRetrans    bool // the probe was a retransmission
+	// RACK (rack.go).
+	rackMstamp   time.Time     // send time of the latest delivered segment
+	rackEndSeq   seq           // and its end
+	rackRTT      time.Duration // the RTT it gave
+	rackAdvanced bool
+	rackReoSteps uint8
+	reoArmed     bool // this ACK armed the reordering timer
 
 	// Socket options of the TCP level.
 	nodelay        bool

@@ -13,6 +13,7 @@ import (
 func (c *conn) initDefaults() {
 	c.rto = timeoutInit
 	c.scalingRatio = defaultScalingRatio
+	c.rackReoSteps = 1
 	c.cwnd = initCwnd
 	c.ssthresh = infiniteSsthresh
 	c.reordering = uint32(c.p.v.reordering.Int())

@@ -503,11 +503,12 @@ func (c *conn) queueOutOfOrder(sq seq, data []byte, fin bool, ipLen int) {
 	}
 	c.p.stats.TCPExt.Inc(snmp.TCPExtTCPOFOQueue)
 	c.rcvOooPack++
-	end := sq.add(uint32(len(data)))
+	// Sequence space, the FIN included (end_seq).
+	end := sq.add(uint32(len(data)) + b2u(fin))
 	// Data all held already: a D-SACK of it (tcp_data_queue_ofo), then
 	// the SACK blocks as they are.
 	for _, o := range c.ooo {
-		oend := o.seq.add(uint32(len(o.data)))
+		oend := o.seq.add(uint32(len(o.data)) + b2u(o.fin))
 		if !sq.lt(o.seq) && !end.gt(oend) {
 			c.setDSACK(sq, end)
 			c.ackPending = true

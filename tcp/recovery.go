@@ -24,7 +24,8 @@ func (c *conn) timeToRecover() bool {
 	if c.lostOut > 0 {
 		return true
 	}
-	return c.sackedOut >= c.dupThresh()
+	// The duplicate-ACK count rule, unless RACK decides.
+	return !c.rackEnabled() && c.sackedOut+1 > c.reordering
 }
 
 // markLost is RFC 6675's IsLost over the retransmission queue: a segment
@@ -71,11 +72,9 @@ func (c *conn) fastRetransAlert(acked, delivered uint32, isDup, advanced bool, p
 			c.endRecovery()
 			return
 		}
-		if !c.sackOK && advanced {
-			// NewReno partial ACK (RFC 6582): the next hole is lost.
-			c.markLost()
-		}
-		c.markLost()
+		// NewReno's partial ACK (RFC 6582) or RACK marks what is
+		// lost now.
+		c.identifyLoss(advanced)
 		c.cwndReduction(delivered, advanced)
 		return
 	case caLoss:
@@ -98,7 +97,7 @@ func (c *conn) fastRetransAlert(acked, delivered uint32, isDup, advanced bool, p
 			c.setCAState(caDisorder)
 		}
 	}
-	c.markLost()
+	c.identifyLoss(advanced)
 	if !c.timeToRecover() {
 		if advanced {
 			c.congAvoid(c.sndUna, acked)
@@ -109,7 +108,7 @@ func (c *conn) fastRetransAlert(acked, delivered uint32, isDup, advanced bool, p
 		return
 	}
 	c.enterRecovery()
-	c.markLost()
+	c.identifyLoss(advanced)
 	c.cwndReduction(delivered, advanced)
 }
 

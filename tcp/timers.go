@@ -28,6 +28,7 @@ const (
 	timerRTO
 	timerProbe
 	timerTLP
+	timerREO
 )
 
 // What kaTimer is armed for.
@@ -205,6 +206,8 @@ func (c *conn) rtxFired() {
 		c.probeTimer()
 	case timerTLP:
 		c.sendLossProbe()
+	case timerREO:
+		c.rackReoTimeout()
 	}
 }
 
