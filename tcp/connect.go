@@ -349,6 +349,9 @@ func (c *conn) synAckArrived(s *segment) {
 	c.rcvNxt = s.seq + 1
 	c.rcvWup = c.rcvNxt
 	c.negotiate(s)
+	if c.tsOK {
+		c.advMSS -= 12 // tp->advmss leaves the timestamp's room out
+	}
 	// The window of a SYN is never scaled (RFC 7323 2.2).
 	c.sndWnd = uint32(s.wnd)
 	c.sndWl1 = s.seq

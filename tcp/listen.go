@@ -390,9 +390,12 @@ func (l *conn) createChild(r *request, s *segment) {
 	c.advMSS = l.advMSSFor(c)
 	mss := uint32(c.advMSS)
 	if c.tsOK {
+		// tp->advmss leaves the timestamp's room out.
 		mss -= 12
+		c.advMSS -= 12
 	}
 	c.initialWindow(mss, c.wscaleOK)
+	c.segsIn = 1 // the SYN (tcp_create_openreq_child)
 	c.rcvWnd = r.rcvWnd
 	c.rcvSsthresh = r.rcvWnd
 	c.rcvWscale = r.rcvWscale

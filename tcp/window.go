@@ -55,8 +55,18 @@ func (c *conn) initBufferSpace() {
 		c.sndbufExpand()
 	}
 	maxwin := uint32(c.fullSpace())
+	advmss := uint32(c.advMSS)
+	appWin := uint(c.p.v.appWin.Int())
 	if c.windowClamp >= maxwin {
 		c.windowClamp = maxwin
+		// Force reservation of one segment (tcp_app_win).
+		if appWin != 0 && maxwin > 4*advmss {
+			c.windowClamp = max(maxwin-maxwin>>appWin, 4*advmss)
+		}
+	}
+	// Attempt to reserve one segment's worth of memory for tcp_app_win.
+	if appWin != 0 && c.windowClamp > 2*advmss && c.windowClamp+advmss > maxwin {
+		c.windowClamp = max(2*advmss, maxwin-advmss)
 	}
 	c.rcvSsthresh = min(c.rcvSsthresh, c.windowClamp)
 	c.rcvSpace.time = c.now()
