@@ -15,11 +15,18 @@ type activeCase struct {
 	run  func(s *script, p *peer, c hsock, syn seg)
 }
 
-func runActiveCases(t *testing.T, cases []activeCase) {
+func runActiveCases(t *testing.T, cases []activeCase) { runActiveCasesSetup(t, nil, cases) }
+
+// runActiveCasesSetup is runActiveCases with setup run on the socket
+// before it connects.
+func runActiveCasesSetup(t *testing.T, setup func(s *script, c hsock), cases []activeCase) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			diffScript(t, func(s *script) {
 				so := s.w.socket()
+				if setup != nil {
+					setup(s, so)
+				}
 				err := so.connect(netip.AddrPortFrom(peerIP, peerPort))
 				s.call("connect", 0, err)
 				syn := only(t, s.w.answers(), "SYN")

@@ -179,3 +179,40 @@ func trimNul(b []byte) string {
 	}
 	return string(b)
 }
+
+func TestMSSClamp(t *testing.T) {
+	runActiveCasesSetup(t, func(s *script, c hsock) {
+		v, err := c.getInt(unix.IPPROTO_TCP, unix.TCP_MAXSEG)
+		s.call("TCP_MAXSEG before", v, err)
+		s.call("set TCP_MAXSEG 1000", 0, c.setInt(unix.IPPROTO_TCP, unix.TCP_MAXSEG, 1000))
+		v, err = c.getInt(unix.IPPROTO_TCP, unix.TCP_MAXSEG)
+		s.call("TCP_MAXSEG", v, err)
+	}, []activeCase{
+		{"TCP_MAXSEG before connect", func(s *script, p *peer, c hsock, syn seg) {
+			s.send(p, p.synAck(nil))
+			v, err := c.getInt(unix.IPPROTO_TCP, unix.TCP_MAXSEG)
+			s.call("TCP_MAXSEG", v, err)
+			s.hsend(c, make([]byte, 2500), 0)
+			s.take(p)
+		}},
+	})
+	diffScript(t, func(s *script) {
+		ln := s.w.socket()
+		s.call("set TCP_MAXSEG 600", 0, ln.setInt(unix.IPPROTO_TCP, unix.TCP_MAXSEG, 600))
+		mustNil(t, ln.bind(netipAP(hostIP, hostPort)))
+		mustNil(t, ln.listen(8))
+		p := newPeer(s.w, hostPort, peerPort)
+		s.send(p, p.syn(p.synOpts()))
+		p.ts = true
+		s.send(p, p.mk(fACK, nil))
+		c, _, err := ln.accept(0)
+		s.call("accept", 0, err)
+		if err == nil {
+			v, err := c.getInt(unix.IPPROTO_TCP, unix.TCP_MAXSEG)
+			s.call("TCP_MAXSEG", v, err)
+			s.hsend(c, make([]byte, 1500), 0)
+			s.take(p)
+		}
+		s.counters()
+	})
+}

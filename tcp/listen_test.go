@@ -239,3 +239,29 @@ func TestDeferAccept(t *testing.T) {
 		})
 	}
 }
+
+// TestAccept4Flags: accept4 gives the new socket SOCK_NONBLOCK only when
+// asked, whatever the listener's mode; other flags are EINVAL.
+func TestAccept4Flags(t *testing.T) {
+	w := newInetWorld(t)
+	ln, err := w.s.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_NONBLOCK, 0)
+	mustNil(t, err)
+	mustNil(t, ln.BindAddr(netip.AddrPortFrom(hostIP, hostPort)))
+	mustNil(t, ln.Listen(8))
+	for i, fl := range []int{0, unix.SOCK_NONBLOCK, unix.SOCK_CLOEXEC, unix.SOCK_NONBLOCK | unix.SOCK_CLOEXEC} {
+		w.answers()
+		p := newPeer(w, hostPort, uint16(41000+i))
+		p.open(nil)
+		c, _, err := ln.Accept(fl)
+		if err != nil {
+			t.Fatalf("accept4(%#x): %v", fl, err)
+		}
+		if c.Nonblocking() != (fl&unix.SOCK_NONBLOCK != 0) {
+			t.Errorf("accept4(%#x): non-blocking %v", fl, c.Nonblocking())
+		}
+		c.Close()
+	}
+	if _, _, err := ln.Accept(unix.SOCK_DGRAM); err != unix.EINVAL {
+		t.Errorf("accept4 with a bad flag: %v, want EINVAL", err)
+	}
+}

@@ -2,6 +2,8 @@ package tcp_test
 
 import (
 	"net/netip"
+
+	"github.com/seed96fbdc48/inet/clock"
 	"testing"
 	"time"
 
@@ -53,4 +55,57 @@ func TestPortExhaustion(t *testing.T) {
 		}
 		s.counters()
 	})
+}
+
+// TestShortConnections: the closing side of short connections keeps each
+// 4-tuple in TIME-WAIT for 60 s; with ten local ports and one server the
+// eleventh connection finds none (EADDRNOTAVAIL, tcp_tw_reuse being for
+// loopback only), and after TIME-WAIT it connects again.
+func TestShortConnections(t *testing.T) {
+	clk := clock.NewManual()
+	p := newPair(t, clk, ethOpts())
+	mustNil(t, p.a.SetSysctl("net.ipv4.ip_local_port_range", "40000 40009"))
+	ln, err := p.b.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_NONBLOCK, 0)
+	mustNil(t, err)
+	mustNil(t, ln.BindAddr(netip.MustParseAddrPort("198.18.0.2:9000")))
+	mustNil(t, ln.Listen(64))
+	dst := netip.MustParseAddrPort("198.18.0.2:9000")
+	short := func() error {
+		c, err := p.a.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_NONBLOCK, 0)
+		mustNil(t, err)
+		defer c.Close()
+		if err := c.ConnectAddr(dst); err != unix.EINPROGRESS {
+			return err
+		}
+		p.n.Idle()
+		s, _, err := ln.Accept(unix.SOCK_NONBLOCK)
+		if err != nil {
+			t.Fatalf("accept: %v", err)
+		}
+		c.Send([]byte("x"), 0)
+		c.Close() // the client closes first: its side goes to TIME-WAIT
+		p.n.Idle()
+		s.Recv(make([]byte, 4), 0)
+		s.Close()
+		p.n.Idle()
+		return nil
+	}
+	for i := 0; i < 10; i++ {
+		if err := short(); err != nil {
+			t.Fatalf("connection %d: %v", i, err)
+		}
+	}
+	if err := short(); err != unix.EADDRNOTAVAIL {
+		t.Fatalf("eleventh connection: %v, want EADDRNOTAVAIL", err)
+	}
+	if v, _ := p.a.Stats().Get("TcpExt:TW"); v != 10 {
+		t.Errorf("TW %d", v)
+	}
+	clk.Advance(61 * time.Second)
+	p.n.Idle()
+	for i := 0; i < 10; i++ {
+		if err := short(); err != nil {
+			t.Fatalf("after TIME-WAIT, connection %d: %v", i, err)
+		}
+	}
 }

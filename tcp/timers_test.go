@@ -361,3 +361,39 @@ func TestPersistTimeout(t *testing.T) {
 		}
 	})
 }
+
+// TestRTOMax: with the default tcp_retries2 of 15 the backoff reaches
+// TCP_RTO_MAX (120 s) and stays there; the connection times out once
+// tcp_model_timeout's 924.6 s (1023 x 200 ms + 6 x 120 s) have passed
+// since the first RTO retransmission.
+func TestRTOMax(t *testing.T) {
+	w := newInetWorld(t)
+	p, c := establishedFor(t, w)
+	p.hold = true
+	if _, err := c.send([]byte("data"), 0); err != nil {
+		t.Fatal(err)
+	}
+	segs, errAt, err := watch(w, p, c, time.Second, time.Hour, nil)
+	if err != unix.ETIMEDOUT {
+		t.Fatalf("%v", err)
+	}
+	var gaps []time.Duration
+	for i := 1; i < len(segs); i++ {
+		gaps = append(gaps, segs[i].at-segs[i-1].at)
+	}
+	capped := 0
+	for _, g := range gaps {
+		if g > rtoMaxTest {
+			t.Errorf("a gap of %v over TCP_RTO_MAX", g)
+		}
+		if g == rtoMaxTest {
+			capped++
+		}
+	}
+	first := segs[2].at // the loss probe, then the first RTO retransmission
+	if capped < 5 || errAt-first < 924600*time.Millisecond || errAt-first > 924600*time.Millisecond+rtoMaxTest {
+		t.Errorf("gaps %v; ETIMEDOUT %v after the first retransmission", gaps, errAt-first)
+	}
+}
+
+const rtoMaxTest = 120 * time.Second

@@ -4,6 +4,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seed96fbdc48/inet/link/mem"
+
 	"golang.org/x/sys/unix"
 )
 
@@ -79,5 +81,29 @@ func TestWindowNeverShrinks(t *testing.T) {
 	}
 	if d := delta(c0, w.counters()); d["TcpExt:TCPFromZeroWindowAdv"] != 1 {
 		t.Errorf("counters %s", fmtDelta(d))
+	}
+}
+
+// TestAutotuning: with the reader keeping up over a 10 ms path, the
+// receive buffer grows from tcp_rmem[1] (and the window with it) but never
+// past tcp_rmem[2]; SO_RCVBUF fixes it.
+func TestAutotuning(t *testing.T) {
+	for _, fixed := range []bool{false, true} {
+		d := newDriven(t, mem.Random{Seed: 9, Delay: 10 * time.Millisecond})
+		mustNil(t, d.p.b.SetSysctl("net.ipv4.tcp_rmem", "4096 131072 1048576"))
+		cli, srv := d.connect(8000)
+		if fixed {
+			mustNil(t, srv.SetsockoptInt(unix.SOL_SOCKET, unix.SO_RCVBUF, 100000))
+		}
+		before, _ := srv.GetsockoptInt(unix.SOL_SOCKET, unix.SO_RCVBUF)
+		d.transfer(cli, srv, 8<<20)
+		after, _ := srv.GetsockoptInt(unix.SOL_SOCKET, unix.SO_RCVBUF)
+		t.Logf("SO_RCVBUF fixed %v: %d before, %d after", fixed, before, after)
+		switch {
+		case fixed && after != 200000:
+			t.Errorf("a fixed buffer moved to %d", after)
+		case !fixed && (after <= before || after > 1048576):
+			t.Errorf("the buffer went from %d to %d", before, after)
+		}
 	}
 }
