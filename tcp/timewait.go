@@ -84,22 +84,21 @@ func (c *conn) enterTimeWait(sub state, tmo time.Duration) {
 }
 
 // expire ends a timewait entry on its timer.
-func (tw *timewait) expire() {
-	tw.mu.Lock()
-	defer tw.mu.Unlock()
-	tw.killLocked()
-}
+func (tw *timewait) expire() { tw.kill() }
 
-// killLocked removes the entry from the tables (inet_twsk_kill). Called
-// with tw.mu held.
-func (tw *timewait) killLocked() {
+// kill removes the entry from the tables (inet_twsk_kill). Lock order:
+// p.mu before tw.mu, so tw.mu is let go before p.mu is taken.
+func (tw *timewait) kill() {
+	tw.mu.Lock()
 	if tw.dead {
+		tw.mu.Unlock()
 		return
 	}
 	tw.dead = true
 	if tw.timer != nil {
 		tw.timer.Stop()
 	}
+	tw.mu.Unlock()
 	p := tw.p
 	p.mu.Lock()
 	p.unhashTimewaitLocked(tw)
@@ -128,11 +127,12 @@ const (
 	twACK
 	twRST
 	twSYN
+	twKill
 )
 
 // segment is tcp_timewait_state_process: what a late segment gets from a
-// timewait entry. For twSYN, isn is the initial sequence number the new
-// connection takes.
+// timewait entry (twKill: ended by it, the caller removes it). For twSYN,
+// isn is the initial sequence number the new connection takes.
 func (tw *timewait) segment(s *segment) (status int, isn seq) {
 	tw.mu.Lock()
 	defer tw.mu.Unlock()
@@ -154,8 +154,7 @@ func (tw *timewait) segment(s *segment) (status int, isn seq) {
 			return tw.oowLocked(s, snmp.TCPExtTCPACKSkippedFinWait2), 0
 		}
 		if rst {
-			tw.killLocked()
-			return twSuccess, 0
+			return twKill, 0
 		}
 		if syn && !s.seq.lt(tw.rcvNxt) {
 			return twRST, 0
@@ -180,8 +179,7 @@ func (tw *timewait) segment(s *segment) (status int, isn seq) {
 	if !paws && s.seq == tw.rcvNxt && (s.seqLen() == 0 || rst) {
 		if rst {
 			if !tw.p.v.rfc1337.Bool() {
-				tw.killLocked()
-				return twSuccess, 0
+				return twKill, 0
 			}
 		} else {
 			tw.rescheduleLocked(timeWaitLen)
@@ -240,9 +238,7 @@ func (p *Proto) timewaitArrived(tw *timewait, s *segment) {
 		ln := p.lookupListenerLocked(s.dst, s.src, s.ifindex)
 		p.mu.RUnlock()
 		if ln != nil {
-			tw.mu.Lock()
-			tw.killLocked()
-			tw.mu.Unlock()
+			tw.kill()
 			ln.Mu.Lock()
 			if ln.state == stateListen {
 				ln.twISN = isn
@@ -261,9 +257,9 @@ func (p *Proto) timewaitArrived(tw *timewait, s *segment) {
 		tw.sendAck()
 	case twRST:
 		p.sendReset(s)
-		tw.mu.Lock()
-		tw.killLocked()
-		tw.mu.Unlock()
+		tw.kill()
+	case twKill:
+		tw.kill()
 	case -1:
 		p.noSocket(s)
 	}
