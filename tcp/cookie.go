@@ -99,14 +99,9 @@ func (l *conn) cookieACK(s *segment) bool {
 		}
 		r.sackOK = ecr&(1<<4) != 0 && l.p.v.sack.Bool()
 	}
-	child := l.p.newConn()
-	l.inheritOptions(child)
-	child.local, child.remote = r.local, r.remote
-	child.advMSS = l.advMSSFor(child)
 	// cookie_v4_check redoes the window with the MSS the cookie
 	// carries, the timestamp not taken off.
-	child.initialWindow(uint32(r.mss), r.wscaleOK)
-	r.rcvWnd, r.rcvWscale = child.rcvWnd, child.rcvWscale
+	r.rcvWnd, r.rcvWscale, _ = l.p.selectInitialWindow(l.childSpace(), l.windowClampOpt, uint32(r.mss), r.wscaleOK)
 	if l.ln.acceptLen() >= l.ln.backlog+1 {
 		l.p.stats.TCPExt.Inc(snmp.TCPExtListenOverflows)
 		l.listenDrop()

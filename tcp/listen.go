@@ -125,16 +125,12 @@ func (l *conn) connRequest(s *segment) {
 		r.tsOff = l.p.tsOff(s.dst.Addr(), s.src.Addr())
 	}
 	// Our window and scale for the child (tcp_openreq_init_rwin).
-	child := l.p.newConn()
-	l.inheritOptions(child)
-	child.local, child.remote = s.dst, s.src
-	child.advMSS = l.advMSSFor(child)
-	mss := uint32(child.advMSS)
+	// The window the child will offer (tcp_openreq_init_rwin).
+	mss := uint32(l.reqMSS(s.dst, s.src))
 	if r.tsOK {
 		mss -= 12
 	}
-	child.initialWindow(mss, r.wscaleOK)
-	r.rcvWnd, r.rcvWscale = child.rcvWnd, child.rcvWscale
+	r.rcvWnd, r.rcvWscale, _ = l.p.selectInitialWindow(l.childSpace(), l.windowClampOpt, mss, r.wscaleOK)
 	if wantCookie {
 		r.iss = l.p.cookieISN(r)
 		st.Inc(snmp.TCPExtSyncookiesSent)

@@ -224,7 +224,10 @@ func (p *Proto) unbindLocked(b binding, port uint16) {
 	l := p.binds[port]
 	for i, o := range l {
 		if o == b {
-			l = append(l[:i:i], l[i+1:]...)
+			// In place: nothing holds on to the slice outside p.mu.
+			copy(l[i:], l[i+1:])
+			l[len(l)-1] = binding{}
+			l = l[:len(l)-1]
 			break
 		}
 	}

@@ -1,6 +1,10 @@
 package tcp
 
 import (
+	"net/netip"
+
+	"github.com/seed96fbdc48/inet/route"
+	"golang.org/x/sys/unix"
 	"time"
 
 	"math/bits"
@@ -24,28 +28,57 @@ func (c *conn) space() int {
 	return c.winFromSpace(int(c.Opts.RcvBuf.Load()) - c.rmemAlloc)
 }
 
-// initialWindow is tcp_select_initial_window: the first window offered
-// (the full space rounded down to whole MSS), the window scale (from the
-// largest buffer the socket could grow to) and the window clamp.
+// initialWindow is tcp_select_initial_window for the connection.
 func (c *conn) initialWindow(mss uint32, wscaleOK bool) {
-	clamp := c.windowClampOpt
+	c.rcvWnd, c.rcvWscale, c.windowClamp = c.p.selectInitialWindow(uint32(max(c.fullSpace(), 0)), c.windowClampOpt, mss, wscaleOK)
+	c.rcvSsthresh = c.rcvWnd
+}
+
+// selectInitialWindow is tcp_select_initial_window: the first window
+// offered (the full space, within the clamp, rounded down to whole MSS),
+// the window scale (from the largest buffer the socket could grow to) and
+// the window clamp.
+func (p *Proto) selectInitialWindow(space, clampOpt, mss uint32, wscaleOK bool) (wnd uint32, wscale uint8, clamp uint32) {
+	clamp = clampOpt
 	if clamp == 0 {
 		clamp = 65535 << maxWscale
 	}
-	space := min(uint32(max(c.fullSpace(), 0)), clamp)
+	space = min(space, clamp)
 	if space > mss {
 		space = space / mss * mss
 	}
-	c.rcvWnd = space
-	c.rcvWscale = 0
 	if wscaleOK {
-		sp := max(space, uint32(c.p.v.rmem.IntAt(2)), uint32(c.p.env.Settings.MustVar("net.core.rmem_max").Int()))
+		sp := max(space, uint32(p.v.rmem.IntAt(2)), uint32(p.env.Settings.MustVar("net.core.rmem_max").Int()))
 		sp = min(sp, clamp)
 		w := bits.Len32(sp) - 1 - 15
-		c.rcvWscale = uint8(min(max(w, 0), maxWscale))
+		wscale = uint8(min(max(w, 0), maxWscale))
 	}
-	c.windowClamp = min(uint32(65535)<<c.rcvWscale, clamp)
-	c.rcvSsthresh = c.rcvWnd
+	return space, wscale, min(uint32(65535)<<wscale, clamp)
+}
+
+// childSpace is the full space a listener's child starts with: its
+// SO_RCVBUF if the listener fixed one, else tcp_rmem[1], at the default
+// scaling ratio.
+func (l *conn) childSpace() uint32 {
+	rcvbuf := l.p.v.rmem.IntAt(1)
+	if l.Opts.BufLock.Load()&2 != 0 {
+		rcvbuf = int(l.Opts.RcvBuf.Load())
+	}
+	return uint32(max(rcvbuf*defaultScalingRatio>>rmemToWinScale, 0))
+}
+
+// reqMSS is the MSS a listener advertises towards remote.
+func (l *conn) reqMSS(local, remote netip.AddrPort) uint16 {
+	mtu := 1500
+	rt, err := l.p.env.FIB.Output(route.Flow{Dst: remote.Addr(), Src: local.Addr(), Oif: int(l.Opts.BindDev.Load()), Proto: unix.IPPROTO_TCP, AnySrc: true})
+	if err == nil && rt.MTU > 0 {
+		mtu = rt.MTU
+	}
+	mss := mtu - 40
+	if l.mssClamp != 0 && int(l.mssClamp) < mss {
+		mss = int(l.mssClamp)
+	}
+	return uint16(max(mss, 88))
 }
 
 // initBufferSpace is tcp_init_buffer_space, when the connection becomes
