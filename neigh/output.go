@@ -135,6 +135,8 @@ func (t *Table) outputSlow(p *pkt.Buffer, key uint32, a netip.Addr) error {
 func (t *Table) eventSendLocked(e *entry, p *pkt.Buffer, now int64, w *work) bool {
 	s := e.state()
 	switch {
+	case e.flushing:
+		// The resolution queue is still draining: keep the order.
 	case s&(nudConnected|Delay|Probe) != 0:
 		return true
 	case s&(Stale|Incomplete) == 0:
@@ -155,14 +157,19 @@ func (t *Table) eventSendLocked(e *entry, p *pkt.Buffer, now int64, w *work) boo
 		t.solicitLocked(e, w)
 		return false
 	case s&Stale != 0:
-		t.stopTimerLocked(e)
-		e.setStateLocked(Delay)
-		e.updated = now
-		t.armLocked(e, now+int64(t.p.delayProbeTime()), now)
+		t.delayLocked(e, now)
 		return true
 	}
 	t.enqueueLocked(e, p)
 	return false
+}
+
+// delayLocked moves e from STALE to DELAY: a packet is being sent to it.
+func (t *Table) delayLocked(e *entry, now int64) {
+	t.stopTimerLocked(e)
+	e.setStateLocked(Delay)
+	e.updated = now
+	t.armLocked(e, now+int64(t.p.delayProbeTime()), now)
 }
 
 // enqueueLocked appends p to the resolution queue, first dropping the

@@ -106,3 +106,41 @@ func TestQueueFlushedByRequest(t *testing.T) {
 	}
 	e.wantState(peerIP, Delay)
 }
+
+// A packet sent while the resolution queue drains goes out behind it, never
+// between or before queued packets: a datagram written just after the
+// reply arrives must not overtake the one that waited for it.
+func TestQueueDrainKeepsOrder(t *testing.T) {
+	e := newEnv(t)
+	e.send(farIP, 0)
+	e.send(farIP, 1)
+	e.frames()
+	sent := false
+	e.link.mu.Lock()
+	e.link.onWrite = func(b []byte) {
+		if f := decode(t, b); !sent && f.etype == wire.EtherTypeIPv4 && f.seq == 0 {
+			sent = true
+			e.send(farIP, 100) // as another sender would, mid-drain
+		}
+	}
+	e.link.mu.Unlock()
+	e.reply(farIP, peerMAC)
+	fs := e.frames()
+	var seqs []uint32
+	for _, f := range fs {
+		if f.etype == wire.EtherTypeIPv4 {
+			seqs = append(seqs, f.seq)
+		}
+	}
+	if len(seqs) != 3 || seqs[0] != 0 || seqs[1] != 1 || seqs[2] != 100 {
+		t.Fatalf("sent %v, want [0 1 100]", seqs)
+	}
+	// Drained: the next packet takes the fast path again.
+	if en := e.entry(farIP); en.State != Reachable {
+		t.Fatalf("state %v", en.State)
+	}
+	e.send(farIP, 101)
+	if fs := e.frames(); len(fs) != 1 || fs[0].seq != 101 {
+		t.Fatalf("frames %+v", fs)
+	}
+}

@@ -101,6 +101,7 @@ type entry struct {
 	probes     int           // guarded by Table.mu
 	queue      []*pkt.Buffer // guarded by Table.mu; arp_queue
 	queueBytes int           // guarded by Table.mu; arp_queue_len_bytes, in truesize
+	flushing   bool          // guarded by Table.mu; the queue is being sent: later packets queue behind it
 	timer      clock.Timer   // guarded by Table.mu; created on first use
 	due        int64         // guarded by Table.mu; when the armed timer is due
 	armed      bool          // guarded by Table.mu
@@ -270,10 +271,12 @@ func (t *Table) removeLocked(es ...*entry) {
 		if e.onGC {
 			t.gcList.remove(e)
 		}
-		for _, p := range e.queue {
-			p.Release()
+		if !e.flushing { // else drain owns the queue, and outputs it again
+			for _, p := range e.queue {
+				p.Release()
+			}
+			e.queue, e.queueBytes = nil, 0
 		}
-		e.queue, e.queueBytes = nil, 0
 		delete(m, e.key)
 		t.st.destroys.Add(1)
 	}

@@ -88,15 +88,23 @@ func (t *Table) updateLocked(e *entry, mac *wire.MAC, ns State, flags int, now i
 			t.armLocked(e, now+int64(d), now)
 		}
 	}
-	e.setLocked(ns, newMAC)
+	flush := old&nudValid == 0 && ns&nudValid != 0 && len(e.queue) > 0
+	if flush {
+		// Packets sent while the queue drains must not pass it: they
+		// queue behind it (the fast path is closed until it is empty).
+		e.flushing = true
+		e.word.Store(packWord(ns, newMAC, false))
+	} else {
+		e.setLocked(ns, newMAC)
+	}
 	if changed && ns&nudConnected == 0 {
 		e.confirmed.Store(now - int64(2*t.p.baseReachableTime()))
 	}
 	if ns == old {
 		return
 	}
-	if old&nudValid == 0 && len(e.queue) > 0 {
-		w.flush, w.flushAddr = e.queue, e.addr
+	if flush {
+		w.flush, w.flushed = e.queue, e
 		e.queue, e.queueBytes = nil, 0
 	}
 }

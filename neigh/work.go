@@ -12,10 +12,10 @@ import (
 // the table (Linux likewise drops neigh->lock around solicit, output and
 // error_report).
 type work struct {
-	solicit   solicit
-	flush     []*pkt.Buffer // queued packets whose neighbour became valid
-	flushAddr netip.Addr
-	failed    []*pkt.Buffer // queued packets whose resolution failed
+	solicit solicit
+	flush   []*pkt.Buffer // queued packets whose neighbour became valid
+	flushed *entry
+	failed  []*pkt.Buffer // queued packets whose resolution failed
 }
 
 // solicit is one ARP request to send (arp_solicit).
@@ -76,9 +76,8 @@ func (t *Table) run(w *work) {
 		}
 		t.sendARP(dst, wire.ARPRequest, src, wire.MAC{}, s.target)
 	}
-	for i, p := range w.flush {
-		w.flush[i] = nil
-		t.Output(p, w.flushAddr, Unicast)
+	if w.flushed != nil {
+		t.drain(w.flushed, w.flush)
 	}
 	for i, p := range w.failed {
 		w.failed[i] = nil
@@ -87,5 +86,43 @@ func (t *Table) run(w *work) {
 		} else {
 			p.Release()
 		}
+	}
+}
+
+// drain sends the resolution queue q of entry e, which has just become
+// valid, then whatever was queued behind it meanwhile, in order; Linux's
+// __neigh_update sends arp_queue the same way, dropping the lock around
+// each output. Should e stop being valid or be removed meanwhile, what is
+// left is output afresh, in order (it resolves again).
+func (t *Table) drain(e *entry, q []*pkt.Buffer) {
+	for {
+		t.mu.Lock()
+		q = append(q, e.queue...)
+		e.queue, e.queueBytes = nil, 0
+		if e.dead || e.state()&nudValid == 0 || t.closed.Load() {
+			e.flushing = false
+			t.mu.Unlock()
+			for i, p := range q {
+				q[i] = nil
+				t.Output(p, e.addr, Unicast) // released after Close
+			}
+			return
+		}
+		if len(q) == 0 {
+			e.flushing = false
+			e.word.Store(e.word.Load() | wordHH)
+			t.mu.Unlock()
+			return
+		}
+		if e.state()&Stale != 0 {
+			t.delayLocked(e, t.now())
+		}
+		mac := e.mac()
+		t.mu.Unlock()
+		for i, p := range q {
+			q[i] = nil
+			t.xmit(p, mac)
+		}
+		q = q[:0]
 	}
 }
