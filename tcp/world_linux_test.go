@@ -30,6 +30,8 @@ type kernelWorld struct {
 	fd      int
 	snmp    *os.File
 	netstat *os.File
+	tcpMu   sync.Mutex // guards tcpTab: closes may run in goroutines
+	tcpTab  *os.File   // /proc/net/tcp of the namespace
 	start   time.Time
 
 	mu   sync.Mutex
@@ -67,7 +69,10 @@ func newKernelWorld(t *testing.T) *kernelWorld {
 		if w.snmp, err = os.Open("/proc/thread-self/net/snmp"); err != nil {
 			return err
 		}
-		w.netstat, err = os.Open("/proc/thread-self/net/netstat")
+		if w.netstat, err = os.Open("/proc/thread-self/net/netstat"); err != nil {
+			return err
+		}
+		w.tcpTab, err = os.Open("/proc/thread-self/net/tcp")
 		return err
 	})
 	if err != nil {
@@ -88,6 +93,7 @@ func newKernelWorld(t *testing.T) *kernelWorld {
 		unix.Close(w.fd)
 		w.snmp.Close()
 		w.netstat.Close()
+		w.tcpTab.Close()
 	})
 	w.answers()
 	return w
@@ -268,7 +274,7 @@ func (w *kernelWorld) socket() hsock {
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	s := &kernelSock{fd: fd}
+	s := &kernelSock{fd: fd, w: w}
 	w.t.Cleanup(func() { s.close() })
 	// CUBIC, Linux's compiled-in default that inet has: this machine's
 	// kernel defaults to bbr, and a namespace may not change that.
@@ -282,6 +288,7 @@ func (w *kernelWorld) socket() hsock {
 type kernelSock struct {
 	fd     int
 	closed bool
+	w      *kernelWorld
 }
 
 func sa4(ap netip.AddrPort) *unix.SockaddrInet4 {
@@ -313,7 +320,7 @@ func (s *kernelSock) accept(flags int) (hsock, netip.AddrPort, error) {
 	if err != nil {
 		return nil, netip.AddrPort{}, errno(err)
 	}
-	return &kernelSock{fd: fd}, apOf(sa), nil
+	return &kernelSock{fd: fd, w: s.w}, apOf(sa), nil
 }
 func (s *kernelSock) send(b []byte, flags int) (int, error) {
 	n, err := unix.SendmsgN(s.fd, b, nil, nil, flags|unix.MSG_DONTWAIT|unix.MSG_NOSIGNAL)
@@ -332,7 +339,53 @@ func (s *kernelSock) close() error {
 		return unix.EBADF
 	}
 	s.closed = true
-	return errno(unix.Close(s.fd))
+	var st unix.Stat_t
+	if err := unix.Fstat(s.fd, &st); err != nil {
+		return errno(err)
+	}
+	if err := unix.Close(s.fd); err != nil {
+		return errno(err)
+	}
+	s.w.waitClosed(st.Ino)
+	return nil
+}
+
+// waitClosed waits until no socket of /proc/net/tcp has inode ino: the
+// socket is orphaned or gone. close(2) acts at once unless a child of
+// a parallel test's fork still holds the descriptor between fork and
+// exec; then the socket closes, and sends its FIN or RST, only when
+// that child execs.
+func (w *kernelWorld) waitClosed(ino uint64) {
+	w.tcpMu.Lock()
+	defer w.tcpMu.Unlock()
+	want := strconv.FormatUint(ino, 10)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var b bytes.Buffer
+		_, err := w.tcpTab.Seek(0, 0)
+		if err == nil {
+			_, err = b.ReadFrom(w.tcpTab)
+		}
+		if err != nil {
+			w.t.Errorf("reading /proc/net/tcp: %v", err)
+			return
+		}
+		found := false
+		for _, line := range strings.Split(b.String(), "\n") {
+			if f := strings.Fields(line); len(f) > 9 && f[9] == want {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return
+		}
+		if time.Now().After(deadline) {
+			w.t.Errorf("socket inode %d still open 5 s after close", ino)
+			return
+		}
+		time.Sleep(100 * time.Microsecond)
+	}
 }
 func (s *kernelSock) setInt(level, name, v int) error {
 	return errno(unix.SetsockoptInt(s.fd, level, name, v))
