@@ -76,6 +76,7 @@ func RequireTool(t testing.TB, name string) string {
 func New(t testing.TB) *NS {
 	t.Helper()
 	Require(t)
+	sweep.Do(removeStale)
 	name := fmt.Sprintf("inet-%d-%d", os.Getpid(), seq.Add(1))
 	if out, err := exec.Command("ip", "netns", "add", name).CombinedOutput(); err != nil {
 		t.Fatalf("ip netns add %s: %v: %s", name, err, out)
@@ -84,20 +85,56 @@ func New(t testing.TB) *NS {
 	t.Cleanup(func() {
 		// Processes still inside are killed by PID first, so the
 		// namespace can go.
-		if out, err := exec.Command("ip", "netns", "pids", name).Output(); err == nil {
-			for _, f := range strings.Fields(string(out)) {
-				var pid int
-				if _, err := fmt.Sscan(f, &pid); err == nil && pid > 1 && pid != os.Getpid() {
-					_ = unix.Kill(pid, unix.SIGKILL)
-				}
-			}
-		}
+		killInside(name)
 		if out, err := exec.Command("ip", "netns", "del", name).CombinedOutput(); err != nil {
 			t.Errorf("ip netns del %s: %v: %s", name, err, out)
 		}
 	})
 	ns.MustRun("ip", "link", "set", "lo", "up")
 	return ns
+}
+
+var sweep sync.Once
+
+// removeStale removes the namespaces an earlier test process made and
+// could not remove because it was killed (a go test timeout, a signal):
+// those named inet-PID-N whose PID no longer exists. Their processes are
+// killed by PID first. Nothing else is touched.
+func removeStale() {
+	out, err := exec.Command("ip", "netns", "list").Output()
+	if err != nil {
+		return
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 {
+			continue
+		}
+		var pid, n int
+		name := f[0]
+		if k, err := fmt.Sscanf(name, "inet-%d-%d", &pid, &n); err != nil || k != 2 || name != fmt.Sprintf("inet-%d-%d", pid, n) {
+			continue
+		}
+		if pid <= 0 || pid == os.Getpid() || unix.Kill(pid, 0) != unix.ESRCH {
+			continue // ours, or its process is alive
+		}
+		killInside(name)
+		_ = exec.Command("ip", "netns", "del", name).Run()
+	}
+}
+
+// killInside kills every process in namespace name by its PID.
+func killInside(name string) {
+	out, err := exec.Command("ip", "netns", "pids", name).Output()
+	if err != nil {
+		return
+	}
+	for _, f := range strings.Fields(string(out)) {
+		var pid int
+		if _, err := fmt.Sscan(f, &pid); err == nil && pid > 1 && pid != os.Getpid() {
+			_ = unix.Kill(pid, unix.SIGKILL)
+		}
+	}
 }
 
 // Name returns the namespace's name, as ip netns knows it.
