@@ -4,6 +4,8 @@ import (
 	"net/netip"
 	"testing"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/seed96fbdc48/inet/internal/testnet"
 	"github.com/seed96fbdc48/inet/link"
 	"github.com/seed96fbdc48/inet/wire"
@@ -94,5 +96,45 @@ func TestAnnounceFollowsArpNotify(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// NotifyPeers announces every address of an Ethernet interface that is up,
+// whatever arp_notify says (NETDEV_NOTIFY_PEERS); a down interface sends
+// nothing, and an unknown index is ENODEV.
+func TestNotifyPeers(t *testing.T) {
+	n := testnet.New(t, nil)
+	s := n.Stack()
+	ep, probe := n.NewProbe(link.KindEthernet)
+	nic := n.Attach(s, ep, "eth0", "198.18.0.2/24", "198.18.0.3/24")
+	n.Idle()
+	probe.Take()
+	if err := s.NotifyPeers(nic.Index()); err != nil {
+		t.Fatal(err)
+	}
+	n.Idle()
+	got := arps(t, probe.Take())
+	want := []netip.Addr{netip.MustParseAddr("198.18.0.2"), netip.MustParseAddr("198.18.0.3")}
+	if len(got) != len(want) {
+		t.Fatalf("%d announcements, want %d", len(got), len(want))
+	}
+	for i, a := range got {
+		if a.Op() != wire.ARPRequest || a.SenderIP() != want[i] || a.TargetIP() != want[i] ||
+			a.SenderMAC() != nic.HardwareAddr() || !a.TargetMAC().IsZero() {
+			t.Errorf("announcement %d: op %d %v/%v -> %v/%v", i, a.Op(), a.SenderMAC(), a.SenderIP(), a.TargetMAC(), a.TargetIP())
+		}
+	}
+	if err := s.SetUp(nic.Index(), false); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.NotifyPeers(nic.Index()); err != nil {
+		t.Fatal(err)
+	}
+	n.Idle()
+	if a := arps(t, probe.Take()); len(a) != 0 {
+		t.Errorf("%d announcements from a down interface, want none", len(a))
+	}
+	if err := s.NotifyPeers(99); err != unix.ENODEV {
+		t.Errorf("NotifyPeers(99) = %v, want ENODEV", err)
 	}
 }

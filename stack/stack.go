@@ -273,9 +273,31 @@ func (s *Stack) SetUp(index int, up bool) error {
 	return nil
 }
 
+// NotifyPeers broadcasts a gratuitous ARP for every address of an Ethernet
+// interface that is up, as Linux does on NETDEV_NOTIFY_PEERS (a failover,
+// a migrated VM) whatever arp_notify says, and as `arping -U` or an ifup
+// script does after configuring an address: neighbours that know the
+// address update their entry to this interface's MAC (arp_accept=0 creates
+// none). On other interfaces, or one that is down, it sends nothing.
+func (s *Stack) NotifyPeers(index int) error {
+	nic := s.Interface(index)
+	if nic == nil {
+		return unix.ENODEV
+	}
+	i, ok := s.fib.Iface(index)
+	if !ok || !nic.up.Load() {
+		return nil
+	}
+	for _, a := range i.Addrs {
+		nic.announce(a.Local())
+	}
+	return nil
+}
+
 // AddAddress configures an address with its prefix length on an interface,
 // as `ip addr add PREFIX dev IF` does. As in Linux 6.18, adding an address
-// sends no gratuitous ARP (only link up with arp_notify=1 does).
+// sends no gratuitous ARP (only link up with arp_notify=1 does, and
+// NotifyPeers).
 func (s *Stack) AddAddress(index int, p netip.Prefix) error {
 	return s.AddAddr(index, route.Addr{Prefix: p})
 }

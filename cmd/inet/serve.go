@@ -160,6 +160,13 @@ func startServe(c *serveConfig) (*inet.Stack, string, error) {
 		s.Close()
 		return nil, "", fmt.Errorf("%s: %w", kind, err)
 	}
+	// The kernel announces nothing when an address is added; a host's
+	// ifup does (arping -U), so that neighbours holding the address with
+	// another MAC, a previous run's, learn this one at once. With
+	// arp_notify=1 link up has announced already.
+	if !arpNotify(s, nic.Name()) {
+		_ = s.NotifyPeers(nic.Index())
+	}
 	if c.gateway.IsValid() {
 		if err := s.SetDefaultGateway(c.gateway); err != nil {
 			s.Close()
@@ -229,4 +236,15 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 		err = s.w.Flush()
 	}
 	return n, err
+}
+
+// arpNotify reports whether arp_notify is on for the interface (the larger
+// of all and the interface's value counts).
+func arpNotify(s *inet.Stack, ifname string) bool {
+	for _, n := range [...]string{"net.ipv4.conf.all.arp_notify", "net.ipv4.conf." + ifname + ".arp_notify"} {
+		if v, err := s.Sysctl(n); err == nil && strings.TrimSpace(v) != "0" {
+			return true
+		}
+	}
+	return false
 }
