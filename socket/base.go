@@ -134,6 +134,7 @@ type Base struct {
 	Wq WaitQueue
 
 	soErr    atomic.Int32 // sk_err: pending error for the next call and SO_ERROR
+	softErr  atomic.Int32 // sk_err_soft: the protocol's last soft error (TCP's ICMP errors)
 	shutdown atomic.Uint32
 	closed   atomic.Bool
 	nonblock atomic.Bool
@@ -178,6 +179,24 @@ func (b *Base) TakeError() unix.Errno { return unix.Errno(b.soErr.Swap(0)) }
 
 // PendingError returns the pending error without clearing it.
 func (b *Base) PendingError() unix.Errno { return unix.Errno(b.soErr.Load()) }
+
+// SetSoftError records a soft error (sk_err_soft): one that does not fail
+// a call or wake anyone, reported by SO_ERROR when no hard error is
+// pending and by the protocol when it gives up (0 clears it).
+func (b *Base) SetSoftError(e unix.Errno) { b.softErr.Store(int32(e)) }
+
+// SoftError returns the soft error without clearing it.
+func (b *Base) SoftError() unix.Errno { return unix.Errno(b.softErr.Load()) }
+
+// TakeSOError is getsockopt(SO_ERROR) as sk_getsockopt: the pending
+// error, cleared (sock_error), or else the soft error, which the read
+// clears too (xchg(&sk->sk_err_soft, 0)).
+func (b *Base) TakeSOError() unix.Errno {
+	if e := b.TakeError(); e != 0 {
+		return e
+	}
+	return unix.Errno(b.softErr.Swap(0))
+}
 
 // ShutdownBits returns the shutdown bits.
 func (b *Base) ShutdownBits() uint32 { return b.shutdown.Load() }

@@ -489,7 +489,7 @@ func (s *Socket) getSocketOpt(name int, buf []byte) (int, error) {
 	case unix.SO_DOMAIN:
 		v = int32(b.Family)
 	case unix.SO_ERROR:
-		v = int32(b.TakeError())
+		v = int32(b.TakeSOError())
 	case unix.SO_OOBINLINE:
 		v = boolInt(o.OOBInline.Load())
 	case unix.SO_NO_CHECK:
