@@ -42,7 +42,7 @@ func (c *conn) ack(s *segment) int {
 	// Something worked: the soft error goes, keepalive and zero-window
 	// probes start over (tcp_ack).
 	c.lastAckRecv = c.now()
-	c.softErr = 0
+	c.SetSoftError(0)
 	c.probesOut = 0
 	priorInFlight := c.inFlight()
 	priorPackets := c.packetsOut

@@ -289,7 +289,6 @@ type conn struct {
 	reordSeen                                          uint32
 	rcvOooPack                                         uint32
 	created                                            time.Time
-	softErr                                            int
 	orphaned                                           bool
 	done                                               bool // tcp_done ran: the socket is closed for good
 }

@@ -58,7 +58,7 @@ func (c *conn) icmpError(e *ipv4.ICMPError, sq seq) {
 	if c.Opts.RecvErr.Load() {
 		c.SetError(errno)
 	} else {
-		c.softErr = int(errno)
+		c.SetSoftError(errno)
 	}
 }
 
@@ -67,16 +67,6 @@ func (c *conn) icmpError(e *ipv4.ICMPError, sq seq) {
 func (c *conn) queueICMP(e *ipv4.ICMPError, errno unix.Errno) {
 	c.QueueICMPError(errno, e.Type, e.Code, e.Info, e.Offender, c.remote, e.QuotedTransport(),
 		e.IPHeader, e.IfIndex, e.SpecDst, e.Stamp, e.Truesize)
-}
-
-// TakeSoftError returns and clears the soft error (sk_err_soft), which
-// SO_ERROR reports when no hard error is pending.
-func (c *conn) TakeSoftError() unix.Errno {
-	c.Mu.Lock()
-	defer c.Mu.Unlock()
-	e := unix.Errno(c.softErr)
-	c.softErr = 0
-	return e
 }
 
 // mtuReduced is tcp_v4_mtu_reduced: follow a smaller path MTU (not below

@@ -183,23 +183,35 @@ func (c *conn) enterLoss() {
 	}
 	for i := range c.rtx {
 		sg := &c.rtx[i]
-		sg.flags &^= segRetrans
 		if !c.sackOK {
 			sg.flags &^= segSACKed
 		}
 		if sg.flags&segSACKed == 0 {
-			if sg.flags&segLost == 0 {
-				c.lost++
-			}
-			sg.flags |= segLost
+			c.timeoutMarkLost(sg)
 			c.lostOut++
 		}
+		sg.flags &^= segRetrans
 	}
 	c.cwnd = c.inFlight() + 1
 	c.cwndCnt = 0
 	c.highSeq = c.sndNxt
 	c.dupAcks = 0
 	c.setCAState(caLoss)
+}
+
+// timeoutMarkLost is tcp_mark_skb_lost as tcp_timeout_mark_lost calls it
+// on a segment not SACKed: one already lost whose retransmission is now
+// lost too counts in TCPLostRetransmit. The caller recounts lost_out and
+// retrans_out.
+func (c *conn) timeoutMarkLost(sg *txSeg) {
+	switch {
+	case sg.flags&segLost == 0:
+		sg.flags |= segLost
+		c.lost++
+	case sg.flags&segRetrans != 0:
+		c.p.stats.TCPExt.Inc(snmp.TCPExtTCPLostRetransmit)
+		c.lost++
+	}
 }
 
 func (c *conn) setCAState(st uint8) {

@@ -79,7 +79,9 @@ func secs(v ...float64) []time.Duration {
 // a veth whose far end drops everything: SYNs at 0, 1.02, 2.04, 3.07,
 // 4.09, 5.11, 7.13, 11.35, 19.55, 35.67 and 69.47 s, ETIMEDOUT after
 // 134 s, the long timers rounded up by the kernel's timer wheel; the same
-// counters). Too slow to run on the kernel here.
+// counters; TCPLostRetransmit, which counts every retransmitted SYN that
+// a timeout finds lost again, as TestSYNScheduleShort checks on the
+// kernel). Too slow to run on the kernel here.
 func TestSYNScheduleDefault(t *testing.T) {
 	w := newInetWorld(t)
 	c0 := w.counters()
@@ -91,7 +93,8 @@ func TestSYNScheduleDefault(t *testing.T) {
 			delete(d, k)
 		}
 	}
-	want := "Tcp:ActiveOpens=1 Tcp:AttemptFails=1 Tcp:OutSegs=1 Tcp:RetransSegs=10 TcpExt:TCPAbortOnTimeout=1 TcpExt:TCPSynRetrans=10 TcpExt:TCPTimeouts=11 TcpExt:TcpTimeoutRehash=10"
+	want := "Tcp:ActiveOpens=1 Tcp:AttemptFails=1 Tcp:OutSegs=1 Tcp:RetransSegs=10 TcpExt:TCPAbortOnTimeout=1 TcpExt:TCPLostRetransmit=9 " +
+		"TcpExt:TCPSynRetrans=10 TcpExt:TCPTimeouts=11 TcpExt:TcpTimeoutRehash=10"
 	if got := fmtDelta(d); got != want {
 		t.Errorf("counters %s\nwant     %s", got, want)
 	}
@@ -113,8 +116,15 @@ func TestSYNScheduleShort(t *testing.T) {
 			worlds(t, func(t *testing.T, w world) {
 				w.sysctl("net.ipv4.tcp_syn_retries", fmt.Sprint(c.retries))
 				w.sysctl("net.ipv4.tcp_syn_linear_timeouts", fmt.Sprint(c.linear))
+				c0 := w.counters()
 				sends, fail, err := synSchedule(t, w, 20*time.Second)
 				checkSchedule(t, w, sends, fail, err, c.sends, c.fail)
+				// tcp_enter_loss on each timeout: a retransmitted SYN
+				// found lost again counts (all but the last retransmission).
+				d := delta(c0, w.counters())
+				if got, want := d["TcpExt:TCPLostRetransmit"], int64(len(c.sends)-2); got != want {
+					t.Errorf("%s: TCPLostRetransmit %d, want %d (%s)", w.name(), got, want, fmtDelta(d))
+				}
 			})
 		})
 	}

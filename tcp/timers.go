@@ -243,12 +243,15 @@ func (c *conn) retransmitTimer() {
 	if c.state != stateSynSent && c.state != stateSynRecv {
 		c.enterLoss()
 	} else {
+		// tcp_enter_loss marks the SYN lost the same way (a
+		// retransmitted SYN lost again counts in TCPLostRetransmit).
 		for i := range c.rtx {
-			if c.rtx[i].flags&segLost == 0 {
-				c.rtx[i].flags |= segLost
+			sg := &c.rtx[i]
+			if sg.flags&segLost == 0 {
 				c.lostOut++
 			}
-			c.rtx[i].flags &^= segRetrans
+			c.timeoutMarkLost(sg)
+			sg.flags &^= segRetrans
 		}
 		c.retransOut = 0
 	}
@@ -304,7 +307,7 @@ func (c *conn) writeTimeout() bool {
 // 100 s to 16 min), 0 if its RTO already hit the maximum.
 func (c *conn) orphanRetries(alive bool) int {
 	r := c.p.v.orphanRetries.Int()
-	if c.softErr != 0 && !alive {
+	if c.SoftError() != 0 && !alive {
 		return 0
 	}
 	if r == 0 && alive {
@@ -343,11 +346,13 @@ func modelTimeout(boundary int, base time.Duration) time.Duration {
 	return time.Duration((2<<thresh)-1)*base + time.Duration(boundary-thresh)*rtoMax
 }
 
-// writeErr is tcp_write_err: the connection timed out.
+// writeErr is tcp_write_err: the connection timed out, with the soft
+// error if one is pending (an ICMP error since the last ACK), else
+// ETIMEDOUT. The soft error stays for SO_ERROR to read again.
 func (c *conn) writeErr() {
-	err := unix.ETIMEDOUT
-	if c.softErr != 0 {
-		err = unix.Errno(c.softErr)
+	err := c.SoftError()
+	if err == 0 {
+		err = unix.ETIMEDOUT
 	}
 	c.p.stats.TCPExt.Inc(snmp.TCPExtTCPAbortOnTimeout)
 	c.resetLocal(err)

@@ -315,6 +315,14 @@ func errno(err error) error {
 func (s *kernelSock) bind(ap netip.AddrPort) error    { return errno(unix.Bind(s.fd, sa4(ap))) }
 func (s *kernelSock) listen(n int) error              { return errno(unix.Listen(s.fd, n)) }
 func (s *kernelSock) connect(ap netip.AddrPort) error { return errno(unix.Connect(s.fd, sa4(ap))) }
+func (s *kernelSock) disconnect() error {
+	var sa [16]byte // a sockaddr_in whose sin_family is AF_UNSPEC (0)
+	_, _, e := unix.Syscall(unix.SYS_CONNECT, uintptr(s.fd), uintptr(unsafe.Pointer(&sa[0])), uintptr(len(sa)))
+	if e != 0 {
+		return e
+	}
+	return nil
+}
 func (s *kernelSock) accept(flags int) (hsock, netip.AddrPort, error) {
 	fd, sa, err := unix.Accept4(s.fd, flags|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
 	if err != nil {
@@ -332,6 +340,10 @@ func (s *kernelSock) recv(b []byte, flags int) (int, error) {
 		n = 0
 	}
 	return n, errno(err)
+}
+func (s *kernelSock) recvErr(b, oob []byte) (int, int, error) {
+	n, oobn, _, _, err := unix.Recvmsg(s.fd, b, oob, unix.MSG_ERRQUEUE|unix.MSG_DONTWAIT)
+	return n, oobn, errno(err)
 }
 func (s *kernelSock) shutdown(how int) error { return errno(unix.Shutdown(s.fd, how)) }
 func (s *kernelSock) close() error {

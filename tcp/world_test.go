@@ -12,6 +12,7 @@ import (
 	"github.com/seed96fbdc48/inet/clock"
 	"github.com/seed96fbdc48/inet/internal/testnet"
 	"github.com/seed96fbdc48/inet/link"
+	"github.com/seed96fbdc48/inet/socket"
 	"golang.org/x/sys/unix"
 )
 
@@ -44,9 +45,14 @@ type hsock interface {
 	bind(ap netip.AddrPort) error
 	listen(backlog int) error
 	connect(ap netip.AddrPort) error
+	// disconnect is connect(2) with AF_UNSPEC.
+	disconnect() error
 	accept(flags int) (hsock, netip.AddrPort, error)
 	send(b []byte, flags int) (int, error)
 	recv(b []byte, flags int) (int, error)
+	// recvErr is recvmsg(MSG_ERRQUEUE): the payload and the control
+	// messages' bytes.
+	recvErr(b, oob []byte) (n, oobn int, err error)
 	shutdown(how int) error
 	close() error
 	setInt(level, name, v int) error
@@ -160,6 +166,7 @@ type inetSock struct{ so *inet.Socket }
 func (s inetSock) bind(ap netip.AddrPort) error    { return s.so.BindAddr(ap) }
 func (s inetSock) listen(n int) error              { return s.so.Listen(n) }
 func (s inetSock) connect(ap netip.AddrPort) error { return s.so.ConnectAddr(ap) }
+func (s inetSock) disconnect() error               { return s.so.Disconnect() }
 func (s inetSock) accept(flags int) (hsock, netip.AddrPort, error) {
 	c, a, err := s.so.Accept(flags | unix.SOCK_NONBLOCK)
 	if err != nil {
@@ -172,6 +179,11 @@ func (s inetSock) send(b []byte, flags int) (int, error) {
 }
 func (s inetSock) recv(b []byte, flags int) (int, error) {
 	return s.so.Recv(b, flags|unix.MSG_DONTWAIT)
+}
+func (s inetSock) recvErr(b, oob []byte) (int, int, error) {
+	m := &socket.Msg{Buf: b, Control: oob, Flags: unix.MSG_ERRQUEUE | unix.MSG_DONTWAIT}
+	n, err := s.so.RecvMsg(m)
+	return n, m.ControlLen, err
 }
 func (s inetSock) shutdown(how int) error              { return s.so.Shutdown(how) }
 func (s inetSock) close() error                        { return s.so.Close() }
