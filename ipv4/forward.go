@@ -11,8 +11,9 @@ import (
 // only packets sent to our link address, TTL expiry answered with time
 // exceeded, DF packets above the next hop's MTU answered with
 // fragmentation needed, the TTL decremented with an incremental checksum
-// update, then the FORWARD hook and output.
-func (l *Layer) forward(p *pkt.Buffer, r *route.Route) {
+// update, then the FORWARD hook, the options' entries (opts is what
+// input found in them) and output.
+func (l *Layer) forward(p *pkt.Buffer, r *route.Route, opts *wire.IPv4OptionsInfo) {
 	if p.PktType != pkt.PacketHost {
 		p.Release()
 		return
@@ -47,6 +48,10 @@ func (l *Layer) forward(p *pkt.Buffer, r *route.Route) {
 	in := p.IfIndex
 	if !l.hook(HookForward, p, in, out) {
 		return
+	}
+	h = wire.IPv4(p.Bytes())
+	if h.HeaderLen() > wire.IPv4MinHeaderLen {
+		l.forwardOptions(h, opts, r)
 	}
 	nexthop := h.Dst()
 	if r.Gateway.IsValid() {

@@ -260,21 +260,31 @@ func (l *Layer) replyTimestamp(p *pkt.Buffer, m wire.ICMP) {
 }
 
 // sendReply sends reply r (an ICMP message) back to the source of request
-// p, from the address p was for (fib_compute_spec_dst), with p's TOS.
+// p, from the address p was for (fib_compute_spec_dst), with p's TOS and
+// p's options echoed (icmp_reply): no answer when they cannot be
+// (ip_options_echo fails), and one by the reversed source route's first
+// hop when p was source-routed.
 func (l *Layer) sendReply(p, r *pkt.Buffer, typ uint8) {
 	h := wire.IPv4(p.NetworkHeader())
+	var ob [wire.IPv4MaxOptionLen]byte
+	opts, ok := l.echoOptions(&ob, h, nil)
+	if !ok {
+		r.Release()
+		return
+	}
 	apply, ok := l.globalCheck(p, typ, 0)
 	if !ok {
 		r.Release()
 		return
 	}
-	sp := SendParams{Dst: h.Src(), Src: p.SpecDst, Proto: wire.ProtoICMP, TOS: h.TOS(), Mark: p.Mark}
-	rt, err := l.Route(&sp)
+	dst := h.Src()
+	hop := FirstHop(opts, dst)
+	rt, err := l.icmpRoute(hop, p.SpecDst)
 	if err != nil {
 		r.Release()
 		return
 	}
-	if !l.peerCheck(&rt, sp.Dst, typ, 0, apply) {
+	if !l.peerCheck(&rt, hop, typ, 0, apply) {
 		r.Release()
 		return
 	}
@@ -283,7 +293,15 @@ func (l *Layer) sendReply(p, r *pkt.Buffer, typ uint8) {
 	// fl4_icmp_type, which icmp_reply leaves at 0 (checked on the
 	// kernel: a timestamp reply moves OutEchoReps and OutType0).
 	l.countOut(wire.ICMPEchoReply)
+	sp := SendParams{Dst: dst, Src: p.SpecDst, Proto: wire.ProtoICMP, TOS: h.TOS(), Mark: p.Mark, Options: opts}
 	_ = l.OutputRoute(r, &sp, &rt)
+}
+
+// icmpRoute is the output route of an ICMP message to dst from src (the
+// route's choice when invalid). SendParams stay out of it: a route
+// returned from them would carry their options' storage to the heap.
+func (l *Layer) icmpRoute(dst, src netip.Addr) (route.OutputResult, error) {
+	return l.fib.Output(route.Flow{Dst: dst, Src: src, Proto: wire.ProtoICMP})
 }
 
 func (l *Layer) countOut(typ uint8) {
@@ -328,9 +346,17 @@ func (l *Layer) peerCheck(rt *route.OutputResult, dst netip.Addr, typ, code uint
 // SendError sends an ICMP error about packet p (whose recorded network
 // header is the offending datagram), following Linux's __icmp_send: never
 // about link-level or IP broadcasts and multicasts, fragments other than the
-// first, or ICMP errors; rate limited; quoting as much of the datagram as
-// fits in 576 bytes. It does not take ownership of p.
+// first, or ICMP errors; rate limited; with p's options echoed (none sent
+// when they cannot be), by the reversed source route's first hop when p was
+// source-routed; quoting as much of the datagram as fits in 576 bytes. It
+// does not take ownership of p.
 func (l *Layer) SendError(p *pkt.Buffer, typ, code uint8, info uint32) {
+	l.sendError(p, typ, code, info, nil)
+}
+
+// sendError is SendError with p's options located by opts (for a parameter
+// problem, those accepted before the bad one), or scanned when opts is nil.
+func (l *Layer) sendError(p *pkt.Buffer, typ, code uint8, info uint32, opts *wire.IPv4OptionsInfo) {
 	nh := p.NetworkHeader()
 	if len(nh) < wire.IPv4MinHeaderLen {
 		return
@@ -373,19 +399,25 @@ func (l *Layer) SendError(p *pkt.Buffer, typ, code uint8, info uint32) {
 		saddr = iph.Dst()
 	}
 	tos := iph.TOS()&0x1e | 0xc0
-	sp := SendParams{Dst: src, Src: saddr, Proto: wire.ProtoICMP, TOS: tos, Mark: p.Mark}
-	rt, err := l.Route(&sp)
+	var ob [wire.IPv4MaxOptionLen]byte
+	echo, ok := l.echoOptions(&ob, iph, opts)
+	if !ok {
+		return
+	}
+	sp := SendParams{Dst: src, Src: saddr, Proto: wire.ProtoICMP, TOS: tos, Mark: p.Mark, Options: echo}
+	hop := FirstHop(echo, src)
+	rt, err := l.icmpRoute(hop, saddr)
 	if err != nil {
 		return
 	}
-	if !l.peerCheck(&rt, src, typ, code, apply) {
+	if !l.peerCheck(&rt, hop, typ, code, apply) {
 		return
 	}
 	room := min(rt.MTU, 576)
 	if rt.MTU == 0 {
 		room = 576
 	}
-	room -= wire.IPv4MinHeaderLen + wire.ICMPHeaderLen
+	room -= wire.IPv4MinHeaderLen + len(echo) + wire.ICMPHeaderLen
 	if room <= wire.IPv4MinHeaderLen {
 		return
 	}

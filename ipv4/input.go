@@ -103,8 +103,12 @@ func (l *Layer) route(p *pkt.Buffer) {
 		p.SpecDst = res.SpecDst
 	}
 	p.RouteType = uint8(rt)
-	if h.HeaderLen() > wire.IPv4MinHeaderLen && !l.inputOptions(p) {
-		return
+	var opts wire.IPv4OptionsInfo
+	if h.HeaderLen() > wire.IPv4MinHeaderLen {
+		var ok bool
+		if opts, ok = l.inputOptions(p); !ok {
+			return
+		}
 	}
 	n := uint64(h.TotalLen())
 	switch rt {
@@ -130,7 +134,7 @@ func (l *Layer) route(p *pkt.Buffer) {
 			p.Release()
 		}
 	case route.TypeUnicast:
-		l.forward(p, res.Route)
+		l.forward(p, res.Route, &opts)
 	default:
 		l.inputError(p, res)
 	}
@@ -176,27 +180,6 @@ func (l *Layer) inputError(p *pkt.Buffer, res route.InputResult) {
 		l.SendError(p, wire.ICMPDestUnreach, code, 0)
 	}
 	p.Release()
-}
-
-// inputOptions validates the options of a received packet
-// (ip_rcv_options). A malformed option answers parameter problem and counts
-// InHdrErrors. Option processing (record route, timestamps, source routes,
-// router alert) arrives with the IP options issue; a source-routed packet is
-// dropped while accept_source_route is off, as Linux's default is.
-func (l *Layer) inputOptions(p *pkt.Buffer) bool {
-	h := wire.IPv4(p.Bytes())
-	info, ptr, ok := checkOptions(h.Options())
-	if !ok {
-		l.stats.IP.Inc(snmp.IPInHdrErrors)
-		l.SendError(p, wire.ICMPParameterProb, 0, uint32(ptr)<<24)
-		p.Release()
-		return false
-	}
-	if info.SRR != 0 && p.Flags&pkt.FlagLoopedBack == 0 {
-		p.Release()
-		return false
-	}
-	return true
 }
 
 // localDeliver is ip_local_deliver: reassembly, the LOCAL_IN hook, raw

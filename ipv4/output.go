@@ -28,7 +28,13 @@ type SendParams struct {
 	// packet takes an identifier from the generator, where a real DF
 	// packet of an unconnected socket gets 0 (ip_select_ident_segs).
 	IgnoreDF bool
-	// Options are raw IP options (at most 40 bytes).
+	// Options are IP options in the form a socket gives them (IP_OPTIONS,
+	// at most 40 bytes, a multiple of 4, checked as setsockopt checks
+	// them): a source route lists the first hop first, where the packet
+	// is routed (Route does, a caller routing itself must: FirstHop),
+	// and Dst is the final destination; Record Route and Timestamp
+	// pointers stand at the first free slot. Output makes the sender's
+	// entries (ip_options_build).
 	Options []byte
 	// Oif forces the output interface (SO_BINDTODEVICE, IP_PKTINFO).
 	Oif int
@@ -47,12 +53,18 @@ type SendParams struct {
 	NoLoop bool
 }
 
-// Route makes the output route decision for sp (without sending).
+// Route makes the output route decision for sp (without sending): towards
+// the first hop of its options' source route, if any, else sp.Dst.
 func (l *Layer) Route(sp *SendParams) (route.OutputResult, error) {
+	return l.routeTo(sp, FirstHop(sp.Options, sp.Dst))
+}
+
+// routeTo makes the output route decision for sp towards dst.
+func (l *Layer) routeTo(sp *SendParams, dst netip.Addr) (route.OutputResult, error) {
 	if sp.Route != nil {
 		return *sp.Route, nil
 	}
-	return l.fib.Output(route.Flow{Dst: sp.Dst, Src: sp.Src, Oif: sp.Oif, Proto: sp.Proto, AnySrc: sp.AnySrc})
+	return l.fib.Output(route.Flow{Dst: dst, Src: sp.Src, Oif: sp.Oif, Proto: sp.Proto, AnySrc: sp.AnySrc})
 }
 
 // Output sends a locally generated packet: p's front is the transport
@@ -88,6 +100,10 @@ func (l *Layer) OutputRoute(p *pkt.Buffer, sp *SendParams, rt *route.OutputResul
 	}
 	if sp.Src.IsValid() {
 		hdr.Src = sp.Src
+	}
+	var ob [wire.IPv4MaxOptionLen]byte
+	if len(sp.Options) > 0 {
+		hdr.Options, hdr.Dst = l.buildOptions(&ob, sp.Options, hdr.Src, sp.Dst)
 	}
 	if hdr.TTL == 0 {
 		hdr.TTL = l.DefaultTTL()

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/seed96fbdc48/inet/pkt"
+	"github.com/seed96fbdc48/inet/route"
 	"github.com/seed96fbdc48/inet/wire"
 	"golang.org/x/sys/unix"
 )
@@ -116,13 +117,29 @@ func (b *Base) putIPCmsgs(w *cmsgWriter, p *pkt.Buffer, dstPort uint16) {
 	if f&CmsgRecvOpts != 0 && len(opts) > 0 {
 		w.put(unix.SOL_IP, unix.IP_RECVOPTS, opts)
 	}
-	// IP_RETOPTS (the reversed options, ip_options_echo) arrives with IP
-	// option processing.
+	if f&CmsgRetOpts != 0 && len(opts) > 0 {
+		b.putRetOpts(w, h)
+	}
 	if f&CmsgOrigDstAddr != 0 {
 		var sa [SockaddrInLen]byte
 		PutSockaddr(sa[:], netip.AddrPortFrom(h.Dst(), dstPort))
 		w.put(unix.SOL_IP, unix.IP_ORIGDSTADDR, sa[:])
 	}
+}
+
+// putRetOpts is ip_cmsg_recv_retopts: the options an answer to the packet
+// whose header h is would carry (ip_options_echo, then ip_options_undo),
+// possibly none; MSG_CTRUNC instead when they cannot be made.
+func (b *Base) putRetOpts(w *cmsgWriter, h wire.IPv4) {
+	var ob [wire.IPv4MaxOptionLen]byte
+	info := wire.ScanIPv4Options(h.Options())
+	fib := b.Env.FIB
+	n, err := wire.EchoIPv4Options(ob[:], h, &info, func(a netip.Addr) bool { return fib.AddrType(a) != route.TypeUnicast })
+	if err != nil {
+		w.trunc = true
+		return
+	}
+	w.put(unix.SOL_IP, unix.IP_RETOPTS, ob[:n])
 }
 
 // RecvError is ip_recv_error: recvmsg(MSG_ERRQUEUE). It dequeues one

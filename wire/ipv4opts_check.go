@@ -1,6 +1,10 @@
 package wire
 
-import "strconv"
+import (
+	"encoding/binary"
+	"net/netip"
+	"strconv"
+)
 
 // IPv4OptionsMode says which caller of Linux's ip_options_compile a check
 // follows: options on a received packet, or options a socket sets with
@@ -36,12 +40,16 @@ func (e IPv4OptionError) Error() string {
 // Unwrap returns ErrMalformed.
 func (e IPv4OptionError) Unwrap() error { return ErrMalformed }
 
-// IPv4OptionsInfo is what CheckIPv4Options learnt, after Linux's struct
-// ip_options. Offsets count from the start of the IPv4 header; 0 means the
-// option is absent. The check does not change the bytes: where Linux's
-// ip_options_compile records an address, stamps or bumps an overflow
-// counter on the fly, the Need flags tell the caller to do it (see
-// IPv4Option.RecordRoute and IPv4Option.Stamp).
+// IPv4OptionsInfo is what CheckIPv4Options or ProcessIPv4Options learnt,
+// after Linux's struct ip_options. Offsets count from the start of the IPv4
+// header; 0 means the option is absent. The Need flags describe the option
+// as it was before ProcessIPv4Options made this host's entry: CheckIPv4Options
+// does not change the bytes, and where Linux's ip_options_compile records an
+// address, stamps or bumps an overflow counter on the fly, they tell the
+// caller what is to be done (see IPv4Option.RecordRoute and
+// IPv4Option.Stamp). When the area is malformed, the offsets are those of
+// the options accepted before the bad one (and of a CIPSO option whose body
+// failed), as Linux leaves them for the parameter problem's echo.
 type IPv4OptionsInfo struct {
 	SRR         uint8 // Loose or Strict Source Route
 	RR          uint8 // Record Route
@@ -54,7 +62,16 @@ type IPv4OptionsInfo struct {
 	TSNeedTime  bool  // Timestamp (time only, or address and time) has a free entry
 	TSPrespec   bool  // prespecified Timestamp has a pending entry: stamp it if its address is ours
 	TSOverflow  bool  // Timestamp is full: a received packet's overflow counter is incremented
+	Changed     bool  // ProcessIPv4Options changed the bytes (Linux's is_changed)
 	End         int   // offset within the options area of End of Option List, or the area's length
+}
+
+// ipv4OptionsHost is what ProcessIPv4Options writes into a received
+// packet's options.
+type ipv4OptionsHost struct {
+	here       [4]byte                 // the address this host records (spec_dst)
+	ms         uint32                  // the timestamp, milliseconds since midnight UT
+	notUnicast func(a netip.Addr) bool // inet_addr_type(a) != RTN_UNICAST
 }
 
 // CheckIPv4Options checks an options area (the header bytes from offset 20
@@ -92,6 +109,32 @@ type IPv4OptionsInfo struct {
 // this check but carry a source route (info.SRR != 0) when the caller
 // lacks CAP_NET_RAW; that is the socket layer's rule to apply.
 func CheckIPv4Options(opts []byte, mode IPv4OptionsMode) (IPv4OptionsInfo, error) {
+	return compileIPv4Options(opts, mode, nil)
+}
+
+// ProcessIPv4Options is Linux's __ip_options_compile for a received packet
+// that has its input route (ip_rcv_options): it checks the options area
+// with CheckIPv4Options' rules and, walking it in the same order, makes
+// this host's entries in place:
+//   - the bytes after End of Option List become End;
+//   - Record Route with a free slot gets here (the local address the
+//     packet came to, fib_compute_spec_dst) and its pointer advances by 4;
+//   - Timestamp with a free entry gets ms (milliseconds since midnight UT,
+//     ICMPTimeMillis), after here when its flags ask for addresses; a
+//     prespecified one gets ms beside the pending address when
+//     notUnicast(address) says it is not an ordinary unicast address
+//     (inet_addr_type: one of ours, a broadcast, a multicast or 0.0.0.0),
+//     and is left alone otherwise; a full one, unless prespecified, has
+//     its overflow count incremented.
+//
+// Entries made before a malformed option stay made, as in Linux; the
+// header checksum is left as it was (Linux recomputes it only when it
+// forwards the packet). The error is CheckIPv4Options'.
+func ProcessIPv4Options(opts []byte, here netip.Addr, ms uint32, notUnicast func(a netip.Addr) bool) (IPv4OptionsInfo, error) {
+	return compileIPv4Options(opts, IPv4OptionsReceived, &ipv4OptionsHost{here: As4(here), ms: ms, notUnicast: notUnicast})
+}
+
+func compileIPv4Options(opts []byte, mode IPv4OptionsMode, host *ipv4OptionsHost) (IPv4OptionsInfo, error) {
 	var info IPv4OptionsInfo
 	user := mode == IPv4OptionsUser
 	l := len(opts)
@@ -103,6 +146,14 @@ func CheckIPv4Options(opts []byte, mode IPv4OptionsMode) (IPv4OptionsInfo, error
 		switch opts[i] {
 		case IPOptEnd:
 			info.End = i
+			if host != nil {
+				for j := i + 1; j < l; j++ {
+					if opts[j] != IPOptEnd {
+						opts[j] = IPOptEnd
+						info.Changed = true
+					}
+				}
+			}
 			return info, nil
 		case IPOptNOP:
 			i++
@@ -150,6 +201,11 @@ func CheckIPv4Options(opts []byte, mode IPv4OptionsMode) (IPv4OptionsInfo, error
 					return bad(i + 2)
 				}
 				info.RRNeedAddr = true
+				if host != nil {
+					copy(o[p-1:p+3], host.here[:])
+					o[2] += 4
+					info.Changed = true
+				}
 			}
 			info.RR = here
 		case IPOptTimestamp:
@@ -171,16 +227,32 @@ func CheckIPv4Options(opts []byte, mode IPv4OptionsMode) (IPv4OptionsInfo, error
 				switch flags {
 				case IPOptTSOnly:
 					info.TSNeedTime = true
+					if host != nil {
+						binary.BigEndian.PutUint32(o[p-1:], host.ms)
+						o[2] += 4
+						info.Changed = true
+					}
 				case IPOptTSAndAddr:
 					if p+7 > n {
 						return bad(i + 2)
 					}
 					info.TSNeedAddr, info.TSNeedTime = true, true
+					if host != nil {
+						copy(o[p-1:p+3], host.here[:])
+						binary.BigEndian.PutUint32(o[p+3:], host.ms)
+						o[2] += 8
+						info.Changed = true
+					}
 				case IPOptTSPrespec:
 					if p+7 > n {
 						return bad(i + 2)
 					}
 					info.TSPrespec = true
+					if host != nil && host.notUnicast(netip.AddrFrom4([4]byte(o[p-1:p+3]))) {
+						binary.BigEndian.PutUint32(o[p+3:], host.ms)
+						o[2] += 8
+						info.Changed = true
+					}
 				default:
 					if user {
 						return bad(i + 3)
@@ -191,6 +263,10 @@ func CheckIPv4Options(opts []byte, mode IPv4OptionsMode) (IPv4OptionsInfo, error
 					return bad(i + 3)
 				}
 				info.TSOverflow = true
+				if host != nil {
+					o[3] += 0x10
+					info.Changed = true
+				}
 			}
 			info.TS = here
 		case IPOptRouterAlert:

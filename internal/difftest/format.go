@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/seed96fbdc48/inet/wire"
 	"golang.org/x/sys/unix"
 )
 
@@ -157,6 +158,57 @@ func hexBytes(b []byte) string {
 		fmt.Fprintf(&sb, "%02x", c)
 	}
 	return "[" + sb.String() + "]"
+}
+
+// fmtOpts shows an IPv4 options area as hexBytes does, except that the
+// times of a Timestamp option's entries (RFC 791: milliseconds since
+// midnight UT) that are within a minute of now are written "tt": the two
+// runs stamp at different instants, so only their presence and
+// plausibility are compared. A time that is implausible (or zero) shows.
+func fmtOpts(o []byte) string {
+	mask := make([]bool, len(o))
+	it := wire.NewIPv4OptionIter(o)
+	for {
+		opt, off, ok := it.Next()
+		if !ok {
+			break
+		}
+		if opt.Type() != wire.IPOptTimestamp || opt.Len() < 4 {
+			continue
+		}
+		for i := 0; i < opt.TSSlots(); i++ {
+			_, ms, _ := opt.TSEntry(i)
+			if !msNow(ms) {
+				continue
+			}
+			at := off + 4 + opt.TSEntrySize()*(i+1) - 4
+			for j := at; j < at+4; j++ {
+				mask[j] = true
+			}
+		}
+	}
+	var sb strings.Builder
+	for i, c := range o {
+		if i > 0 && i%4 == 0 {
+			sb.WriteByte(' ')
+		}
+		if mask[i] {
+			sb.WriteString("tt")
+		} else {
+			fmt.Fprintf(&sb, "%02x", c)
+		}
+	}
+	return "[" + sb.String() + "]"
+}
+
+// msNow reports whether ms, an IP timestamp, is within a minute of now.
+func msNow(ms uint32) bool {
+	if ms == 0 || ms >= 86400000 {
+		return false
+	}
+	now := wire.ICMPTimeMillis(time.Now())
+	d := (int64(ms) - int64(now) + 86400000) % 86400000
+	return d < 60000 || d > 86400000-60000
 }
 
 // fmtData shows received or sent data: quoted when printable and short,
@@ -328,8 +380,10 @@ func (n *normaliser) cmsg(level, typ int, d []byte) string {
 			return "IP_TOS " + hexBytes(d)
 		case unix.IP_OPTIONS:
 			return "IP_OPTIONS " + hexBytes(d)
+		case unix.IP_RECVOPTS:
+			return "IP_RECVOPTS " + fmtOpts(d)
 		case unix.IP_RETOPTS:
-			return "IP_RETOPTS " + hexBytes(d)
+			return "IP_RETOPTS " + fmtOpts(d)
 		case unix.IP_ORIGDSTADDR:
 			if n.errQueue && len(d) >= 4 {
 				// From the error queue the port is the ICMP

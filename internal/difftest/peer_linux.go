@@ -226,7 +226,7 @@ func (s *PeerSock) Recv(timeout time.Duration) (m *PeerMsg, err error) {
 				m.TTL = int(binary.NativeEndian.Uint32(c.Data))
 			case c.Type == unix.IP_TOS && len(c.Data) >= 1:
 				m.TOS = int(c.Data[0])
-			case c.Type == unix.IP_OPTIONS:
+			case c.Type == unix.IP_RECVOPTS:
 				m.Options = append([]byte(nil), c.Data...)
 			case c.Type == unix.IP_PKTINFO && len(c.Data) >= 12:
 				m.Dst = netip.AddrFrom4([4]byte(c.Data[8:12]))

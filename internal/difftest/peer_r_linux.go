@@ -59,7 +59,7 @@ func (r *R) PeerRecv(ps *PeerSock) *PeerMsg {
 	}
 	s := fmt.Sprintf("%s from %s ttl=%d tos=%#x", fmtData(m.Data), r.n.addrPort(m.From), m.TTL, m.TOS)
 	if m.Options != nil {
-		s += " opts=" + hexBytes(m.Options)
+		s += " opts=" + fmtOpts(m.Options)
 	}
 	if m.Dst != AddrB {
 		s += " dst=" + m.Dst.String()
@@ -112,7 +112,7 @@ func (r *R) fmtIP(ip wire.IPv4) string {
 	fmt.Fprintf(&sb, "tos=%#x len=%d id=%s df=%v mf=%v off=%d ttl=%d proto=%d %s>%s", ip.TOS(), ip.TotalLen(), id,
 		ip.DF(), ip.MF(), ip.FragOffset(), ip.TTL(), ip.Protocol(), ip.Src(), ip.Dst())
 	if o := ip.Options(); len(o) > 0 {
-		sb.WriteString(" opts=" + hexBytes(o))
+		sb.WriteString(" opts=" + fmtOpts(o))
 	}
 	if !ip.ValidChecksum() {
 		sb.WriteString(" BAD-IP-CSUM")
