@@ -87,6 +87,14 @@ func (s *sock) Connect(sa socket.Sockaddr) error {
 	} else if oif == 0 {
 		oif = int(s.Opts.UcIndex.Load())
 	}
+	// ip_route_connect fills inet->cork.fl, the flow a pending corked
+	// datagram goes by, before routing: a failed connect rewrites it
+	// too.
+	fsrc := saddr
+	if !fsrc.IsValid() {
+		fsrc = anyAddr
+	}
+	s.flow = flow{dst: netip.AddrPortFrom(dst, sa.Addr.Port()), src: fsrc}
 	rt, err := s.p.env.FIB.Output(route.Flow{Dst: dst, Src: saddr, Oif: oif, Proto: unix.IPPROTO_UDP,
 		AnySrc: s.Opts.Transparent.Load(), OnLink: s.Opts.DontRoute.Load()})
 	if err != nil {
@@ -95,6 +103,7 @@ func (s *sock) Connect(sa socket.Sockaddr) error {
 		}
 		return err
 	}
+	s.flow = flow{dst: netip.AddrPortFrom(rt.Dst, sa.Addr.Port()), src: rt.Src}
 	if rt.Type == route.TypeBroadcast && !s.Opts.Broadcast.Load() {
 		return unix.EACCES
 	}
@@ -167,9 +176,11 @@ func (s *sock) Shutdown(how int) error {
 	return nil
 }
 
-// Close unhashes the socket and drops what it queued.
+// Close is udp_destroy_sock and udp_lib_close: the pending datagram is
+// thrown away, the socket unhashed and what it queued dropped.
 func (s *sock) Close() error {
 	s.Mu.Lock()
+	s.flushLocked()
 	s.p.mu.Lock()
 	if s.bound {
 		s.p.unhashLocked(s)

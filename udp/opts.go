@@ -32,7 +32,14 @@ func (s *sock) SetOption(level, name int, val []byte) error {
 	v := int32(binary.NativeEndian.Uint32(val))
 	switch name {
 	case UDPCork:
-		s.cork.Store(v != 0)
+		// udp_lib_setsockopt: clearing the flag pushes what is pending,
+		// and what the push returns is not reported.
+		s.corkflag.Store(v != 0)
+		if v == 0 {
+			s.Mu.Lock()
+			_ = s.pushLocked()
+			s.Mu.Unlock()
+		}
 	case UDPEncap:
 		// udp_lib_setsockopt: none, ESP in UDP (2) and L2TP (3) are
 		// the types a socket can ask for (ESPINUDP_NON_IKE is gone).
@@ -68,7 +75,7 @@ func (s *sock) GetOption(level, name int, buf []byte) (int, error) {
 	var v int32
 	switch name {
 	case UDPCork:
-		v = b2i(s.cork.Load())
+		v = b2i(s.corkflag.Load())
 	case UDPEncap:
 		v = s.encap.Load()
 	case UDPNoCheck6Tx:

@@ -180,18 +180,21 @@ func (s *sock) Poll() socket.Events {
 			ev &^= socket.Readable
 		}
 	}
-	ev |= socket.Writable
+	if s.writable() {
+		ev |= socket.Writable
+	}
 	return ev
 }
 
-// Ioctl is udp_ioctl: SIOCINQ is the first datagram's length, SIOCOUTQ the
-// bytes not yet sent (always 0: inet hands datagrams to the link at once).
+// Ioctl is udp_ioctl: SIOCINQ is the first datagram's length, SIOCOUTQ
+// the send memory held (sk_wmem_alloc_get): what a corked datagram holds,
+// as inet hands every other datagram to the link at once.
 func (s *sock) Ioctl(req uint) (int, error) {
 	switch req {
 	case socket.SIOCINQ:
 		return max(s.firstPacketLength(), 0), nil
 	case socket.SIOCOUTQ:
-		return 0, nil
+		return int(s.wmem.Load()), nil
 	}
 	return 0, unix.ENOTTY
 }

@@ -28,17 +28,24 @@ type sock struct {
 	lockAddr bool                // SOCK_BINDADDR_LOCK
 	lockPort bool                // SOCK_BINDPORT_LOCK
 	rt       *route.OutputResult // the connected route (sk_dst)
+	flow     flow                // inet->cork.fl: written by connect and by a first corked send
+	cork     pending             // the corked datagram (up->pending)
 
 	id atomic.Uint32 // inet_id, for a connected socket's IP identifiers
 
 	readMu sync.Mutex // serialises readers of the receive queue (a peeked packet stays valid)
 
-	// SOL_UDP options: stored and reported; corking, GSO and GRO are not
-	// implemented yet.
-	cork  atomic.Bool
-	encap atomic.Int32
-	gso   atomic.Int32
-	gro   atomic.Bool
+	// wmem is sk_wmem_alloc without its bias: the memory the pending
+	// datagram holds (SIOCOUTQ, and poll's sock_writeable). Written
+	// under s.Mu.
+	wmem atomic.Int32
+
+	// SOL_UDP options. UDP_CORK is corkflag; GSO and GRO are stored and
+	// reported only.
+	corkflag atomic.Bool
+	encap    atomic.Int32
+	gso      atomic.Int32
+	gro      atomic.Bool
 
 	noCheck6Tx, noCheck6Rx atomic.Bool // UDP_NO_CHECK6_*: IPv6 only, stored
 }

@@ -8,5 +8,4 @@ func init() {
 		"with EMSGSIZE, fragments are dropped (ReasmFails)"
 	KnownDifferences["TestUDP/fragmented-send-1473"] = frag
 	KnownDifferences["TestUDP/fragmented-receive"] = frag
-	KnownDifferences["TestSend/msg-more"] = "UDP_CORK and MSG_MORE are not implemented: the datagram leaves at once"
 }
