@@ -168,3 +168,11 @@ func firstTruesize(hl, length int) int {
 	}
 	return pkt.Truesize(hl+wire.UDPHeaderLen) + length - wire.UDPHeaderLen
 }
+
+// OptionChanged is sock_setsockopt's sk_write_space after SO_SNDBUF: a
+// larger buffer may make a socket holding a corked datagram writable.
+func (s *sock) OptionChanged(level, name int) {
+	if level == unix.SOL_SOCKET && (name == unix.SO_SNDBUF || name == unix.SO_SNDBUFFORCE) && s.writable() {
+		s.Wq.Notify(socket.Writable)
+	}
+}

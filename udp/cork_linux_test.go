@@ -310,6 +310,57 @@ func corkCases() []difftest.Case {
 			r.SendMsg(s, to("b", 0, "6000"))
 			r.GetSockName(s)
 		}),
+		// __ip_append_data's IP_MAX_MTU check is the one the MTU check
+		// is: it queues a local error too, corked or not.
+		corkCase("uncorked-65508-recverr", func(r *dR, s int) {
+			r.SetInt(s, unix.SOL_IP, unix.IP_RECVERR, 1)
+			r.SendMsg(s, send{Call: difftest.CallSendto, Data: make([]byte, 65508), Name: sa("198.18.0.2:6000")})
+			r.RecvMsg(s, difftest.RecvOpts{Buf: 100, Control: 128, NameLen: 16, Flags: unix.MSG_ERRQUEUE})
+			r.SendMsg(s, send{Call: difftest.CallSendto, Data: make([]byte, 65507), Name: sa("198.18.0.255:6000")})
+		}),
+		// An IP_TTL control message beats IP_MULTICAST_TTL; without one
+		// a corked datagram takes IP_MULTICAST_TTL as it is at the push.
+		corkCase("multicast-ttl", func(r *dR, s int) {
+			mreqn := make([]byte, 12)
+			mreqn[8] = 2 // imr_ifindex: a0
+			r.Setsockopt(s, unix.SOL_IP, unix.IP_MULTICAST_IF, mreqn)
+			r.SetInt(s, unix.SOL_IP, unix.IP_MULTICAST_TTL, 3)
+			r.SendMsg(s, send{Data: []byte("cmsg"), Name: sa("224.0.0.9:6000"), Control: cmsgInt(unix.SOL_IP, unix.IP_TTL, 9)})
+			r.SendMsg(s, send{Data: []byte("plain"), Name: sa("224.0.0.9:6000")})
+			r.SendMsg(s, send{Data: []byte("a"), Flags: more, Name: sa("224.0.0.9:6000"), Control: cmsgInt(unix.SOL_IP, unix.IP_TTL, 7)})
+			r.SendMsg(s, send{Data: []byte("b"), Name: sa("224.0.0.9:6000")})
+			r.SendMsg(s, send{Data: []byte("c"), Flags: more, Name: sa("224.0.0.9:6000")})
+			r.SetInt(s, unix.SOL_IP, unix.IP_MULTICAST_TTL, 4)
+			r.SetInt(s, unix.SOL_IP, unix.IP_TTL, 5)
+			r.SendMsg(s, send{Data: []byte("d"), Name: sa("224.0.0.9:6000")})
+		}),
+		corkCase("cmsg-retopts-first", func(r *dR, s int) {
+			ctl := make([]byte, 24)
+			ctl[0], ctl[12] = 20, unix.IP_RETOPTS
+			copy(ctl[16:], []byte{1, 1, 1, 1})
+			r.SendMsg(s, send{Data: []byte("a"), Flags: more, Name: sa("198.18.0.2:6000"), Control: ctl})
+			r.Ioctl(s, unix.SIOCOUTQ)
+			r.SendMsg(s, send{Data: []byte("b"), Name: sa("198.18.0.2:6000")})
+		}),
+		corkCase("ip-options-siocoutq", func(r *dR, s int) {
+			r.Setsockopt(s, unix.SOL_IP, unix.IP_OPTIONS, []byte{1, 1, 1, 1, 1, 1, 1, 1})
+			r.SetInt(s, unix.SOL_IP, unix.IP_MTU_DISCOVER, unix.IP_PMTUDISC_DO)
+			r.SetInt(s, unix.SOL_IP, unix.IP_RECVERR, 1)
+			r.SendMsg(s, to(string(bytes.Repeat([]byte("a"), 1000)), more, "6000"))
+			r.Ioctl(s, unix.SIOCOUTQ)
+			r.SendMsg(s, to(string(bytes.Repeat([]byte("b"), 465)), more, "6000"))
+			r.SendMsg(s, to("c", 0, "6000"))
+			r.RecvMsg(s, difftest.RecvOpts{Buf: 100, Control: 128, NameLen: 16, Flags: unix.MSG_ERRQUEUE})
+			r.SendMsg(s, to(string(bytes.Repeat([]byte("d"), 1464)), 0, "6000"))
+		}),
+		loCase("lo-siocoutq-linear-limit", func(r *dR, s int) {
+			r.SendTo(s, make([]byte, 16004), more, "127.0.0.1:7000")
+			r.Ioctl(s, unix.SIOCOUTQ)
+			r.SetInt(s, unix.SOL_UDP, unix.UDP_CORK, 0)
+			r.SendTo(s, make([]byte, 16005), more, "127.0.0.1:7000")
+			r.Ioctl(s, unix.SIOCOUTQ)
+			r.SetInt(s, unix.SOL_UDP, unix.UDP_CORK, 0)
+		}, 2),
 	}
 	// The kernel fragments a corked datagram above the MTU when it may;
 	// inet cannot yet, and the push fails as an uncorked send does.

@@ -15,7 +15,7 @@ import (
 
 var ap = netip.MustParseAddrPort
 
-func udpSock(t *testing.T, s *inet.Stack) *inet.Socket {
+func udpSock(t testing.TB, s *inet.Stack) *inet.Socket {
 	t.Helper()
 	so, err := s.Socket(unix.AF_INET, unix.SOCK_DGRAM, 0)
 	if err != nil {
@@ -25,7 +25,7 @@ func udpSock(t *testing.T, s *inet.Stack) *inet.Socket {
 	return so
 }
 
-func pair(t *testing.T) (*testnet.Net, *inet.Stack, *inet.Stack) {
+func pair(t testing.TB) (*testnet.Net, *inet.Stack, *inet.Stack) {
 	n := testnet.New(t, nil)
 	sw := n.Switch(link.KindEthernet)
 	a, b := n.Stack(), n.Stack()
