@@ -298,17 +298,27 @@ func corkCases() []difftest.Case {
 			r.SendMsg(s, to("d", 0, "6001"))
 			r.Send(s, []byte("e"), 0)
 		}),
+		// connect(2) rewrites the flow even when it fails: the pending
+		// datagram goes to the new address from 0.0.0.0 (the unbound
+		// socket's inet_saddr), through the first send's route (B, the
+		// gateway to 198.18.1.0/24, which drops it as a martian).
 		corkCase("failed-connect-while-pending", func(r *dR, s int) {
-			r.SendMsg(s, to("a", more, "6000"))
+			r.SendMsg(s, send{Call: difftest.CallSendto, Data: []byte("a"), Flags: more, Name: sa("198.18.1.1:6000")})
 			r.Connect(s, sa("198.19.0.1:6001"))
 			r.SendMsg(s, to("b", 0, "6000"))
 			r.SendMsg(s, to("c", 0, "6000"))
 		}),
-		corkCase("connect-far-while-pending", func(r *dR, s int) {
+		// From an on-link route the next hop is the new destination:
+		// 198.18.1.1 is B's too (it answers ARP for it on b0, and port
+		// unreachable, which the connected socket waits for).
+		corkCase("connect-elsewhere-while-pending", func(r *dR, s int) {
 			r.SendMsg(s, to("a", more, "6000"))
-			r.Connect(s, sa("198.18.1.2:6001"))
+			r.Connect(s, sa("198.18.1.1:6001"))
 			r.SendMsg(s, to("b", 0, "6000"))
+			r.WaitFor(s, unix.POLLERR)
+			r.GetInt(s, unix.SOL_SOCKET, unix.SO_ERROR)
 			r.GetSockName(s)
+			r.GetPeerName(s)
 		}),
 		// __ip_append_data's IP_MAX_MTU check is the one the MTU check
 		// is: it queues a local error too, corked or not.
