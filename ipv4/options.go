@@ -16,8 +16,17 @@ import (
 // Record Route gets the outgoing address (ip_forward_options).
 
 // notUnicast is inet_addr_type(a) != RTN_UNICAST: a prespecified timestamp
-// is made only by the host the address is not ordinary unicast to.
-func (l *Layer) notUnicast(a netip.Addr) bool { return l.fib.AddrType(a) != route.TypeUnicast }
+// is made only by the host the address is not ordinary unicast to. Since
+// Linux 5.3 only 0.0.0.0 of 0.0.0.0/8 is special to it (ipv4_is_zeronet,
+// checked on the kernel: 0.2.2.0 is not stamped); the FIB's AddrType
+// calls the whole block unspecified.
+func (l *Layer) notUnicast(a netip.Addr) bool {
+	t := l.fib.AddrType(a)
+	if t == route.TypeUnspec && a.Is4() && a.As4()[0] == 0 {
+		return a.As4() == [4]byte{}
+	}
+	return t != route.TypeUnicast
+}
 
 // optionMillis is inet_current_timestamp: the stack's clock as
 // milliseconds since midnight UT.

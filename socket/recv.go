@@ -134,7 +134,15 @@ func (b *Base) putRetOpts(w *cmsgWriter, h wire.IPv4) {
 	var ob [wire.IPv4MaxOptionLen]byte
 	info := wire.ScanIPv4Options(h.Options())
 	fib := b.Env.FIB
-	n, err := wire.EchoIPv4Options(ob[:], h, &info, func(a netip.Addr) bool { return fib.AddrType(a) != route.TypeUnicast })
+	notUnicast := func(a netip.Addr) bool {
+		// inet_addr_type(a) != RTN_UNICAST, 0.0.0.0/8 as Linux 5.3+
+		// (ipv4.Layer's notUnicast).
+		if t := fib.AddrType(a); t != route.TypeUnspec || a.As4()[0] != 0 {
+			return t != route.TypeUnicast
+		}
+		return a.As4() == [4]byte{}
+	}
+	n, err := wire.EchoIPv4Options(ob[:], h, &info, notUnicast)
 	if err != nil {
 		w.trunc = true
 		return

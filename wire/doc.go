@@ -22,7 +22,11 @@
 //     CheckIPv4Options with the acceptance rules and parameter-problem
 //     pointers of Linux's ip_options_compile for received packets and for
 //     IP_OPTIONS, and in-place edits (record a route, stamp, follow a
-//     source route, blank uncopied options in later fragments);
+//     source route, blank uncopied options in later fragments); what a
+//     host does to them as Linux does: ProcessIPv4Options on input (its
+//     Record Route address and timestamps), EchoIPv4Options for answers
+//     and IP_RETOPTS (the source route reversed), BuildIPv4Options on
+//     output (the sender's entries);
 //   - ICMPv4: every RFC 792 message, address mask (RFC 950), next-hop MTU
 //     (RFC 1191), and a lenient view of the datagram an error quotes;
 //   - UDP (RFC 768), with checksums;

@@ -74,7 +74,8 @@ func ScanIPv4Options(opts []byte) IPv4OptionsInfo {
 //
 // It fails with ErrMalformed, as Linux's -EINVAL, when a Record Route or
 // Timestamp pointer leaves part of an entry (Linux then sends no answer,
-// and IP_RETOPTS sets MSG_CTRUNC), or when info does not fit hdr.
+// and IP_RETOPTS sets MSG_CTRUNC), and when the options are ones input
+// never accepts (a pointer below its minimum) or info does not fit hdr.
 func EchoIPv4Options(dst []byte, hdr []byte, info *IPv4OptionsInfo, notUnicast func(a netip.Addr) bool) (int, error) {
 	if len(dst) < IPv4MaxOptionLen || len(hdr) < IPv4MinHeaderLen {
 		return 0, ErrMalformed
@@ -107,6 +108,9 @@ func EchoIPv4Options(dst []byte, hdr []byte, info *IPv4OptionsInfo, notUnicast f
 			return 0, ErrMalformed
 		}
 		optlen, soffset := len(s), int(s[2])
+		if soffset < 4 {
+			return 0, ErrMalformed // never accepted on input
+		}
 		d := dst[n : n+optlen]
 		copy(d, s)
 		if soffset <= optlen {
@@ -125,6 +129,9 @@ func EchoIPv4Options(dst []byte, hdr []byte, info *IPv4OptionsInfo, notUnicast f
 			return 0, ErrMalformed
 		}
 		optlen, soffset := len(s), int(s[2])
+		if soffset < 5 {
+			return 0, ErrMalformed // never accepted on input
+		}
 		d := dst[n : n+optlen]
 		copy(d, s)
 		if soffset <= optlen {
@@ -282,7 +289,7 @@ func BuildIPv4Options(opts []byte, src, dst netip.Addr, ms uint32, notUnicast fu
 			d := As4(dst)
 			copy(o[n-4:], d[:])
 		case IPOptRR:
-			if rr {
+			if rr || n < 3 {
 				continue
 			}
 			rr = true

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
+	"net/netip"
 	"os"
 	"runtime"
 	"strconv"
@@ -428,4 +429,165 @@ func TestCheckIPv4OptionsSetsockopt(t *testing.T) {
 		check(IPv4OptionsUser, opts, linux)
 	}
 	t.Logf("%d option areas; source routes restricted: %v (%d refused with EPERM)", len(cases), restricted, eperm)
+}
+
+const oracleEchoID = 0x4543
+
+// answer sends an echo request from 127.0.0.1 to itself carrying opts and
+// returns the answer the kernel sent (nil for none): its echo reply, or the
+// parameter problem quoting the request.
+func (o *linuxOptionsOracle) answer(t *testing.T, opts []byte) IPv4 {
+	t.Helper()
+	o.seq++
+	if err := o.send(oracleICMP(ICMPEcho, opts, oracleEchoID, o.seq)); err != nil {
+		t.Fatalf("send request %x: %v", opts, err)
+	}
+	if err := o.send(oracleICMP(ICMPEcho, nil, oracleMarkerID, o.seq)); err != nil {
+		t.Fatalf("send marker: %v", err)
+	}
+	var got IPv4
+	for range 64 {
+		n, _, err := unix.Recvfrom(o.rx, o.buf, 0)
+		if err != nil {
+			t.Fatalf("waiting for the marker reply: %v", err)
+		}
+		ip, err := ParseIPv4(o.buf[:n])
+		if err != nil {
+			continue
+		}
+		m, err := ParseICMP(ip.Payload())
+		if err != nil {
+			continue
+		}
+		switch m.Type() {
+		case ICMPEchoReply:
+			if m.ID() == oracleMarkerID && m.Seq() == o.seq {
+				return got
+			}
+			if m.ID() == oracleEchoID && m.Seq() == o.seq && got == nil {
+				got = append(IPv4(nil), ip...)
+			}
+		case ICMPParameterProb:
+			q, err := m.Quoted()
+			if err != nil {
+				continue
+			}
+			typ, _, id, seq, ok := q.ICMPEcho()
+			if ok && typ == ICMPEcho && id == oracleEchoID && seq == o.seq && got == nil {
+				got = append(IPv4(nil), ip...)
+			}
+		}
+	}
+	t.Fatalf("no marker reply for request %x", opts)
+	return nil
+}
+
+// notUnicastLo is inet_addr_type != RTN_UNICAST in a namespace with only
+// lo (127.0.0.1/8) up.
+func notUnicastLo(a netip.Addr) bool {
+	b := a.As4()
+	return b[0] == 127 || b == [4]byte{} || a.IsMulticast() || b == [4]byte{255, 255, 255, 255}
+}
+
+// modelAnswer is what ProcessIPv4Options, EchoIPv4Options and
+// BuildIPv4Options say 127.0.0.1 answers to an echo request from itself
+// carrying opts, with timestamps ms: the answer's ICMP type and options,
+// or ok false for no answer.
+func modelAnswer(opts []byte, ms uint32) (typ uint8, ptr int, answer []byte, ok bool) {
+	h := IPv4(oracleICMP(ICMPEcho, opts, oracleEchoID, 1))
+	info, err := ProcessIPv4Options(h.Options(), loopback, ms, notUnicastLo)
+	typ = ICMPEchoReply
+	switch {
+	case err != nil:
+		typ, ptr = ICMPParameterProb, err.(IPv4OptionError).Pointer()
+	case info.SRR != 0:
+		return 0, 0, nil, false // accept_source_route is off
+	default:
+		info = ScanIPv4Options(h.Options())
+	}
+	var echo [IPv4MaxOptionLen]byte
+	n, err := EchoIPv4Options(echo[:], h, &info, notUnicastLo)
+	if err != nil {
+		return 0, 0, nil, false
+	}
+	if hop, ok := IPv4OptionsFirstHop(echo[:n]); ok && hop.As4()[0] != 127 && hop.As4() != [4]byte{} {
+		// Only lo: no route to the reversed route's first hop (0.0.0.0
+		// is routed to lo, as Linux's ip_route_output does).
+		return 0, 0, nil, false
+	}
+	BuildIPv4Options(echo[:n], loopback, loopback, ms, notUnicastLo)
+	return typ, ptr, echo[:n], true
+}
+
+// TestEchoIPv4OptionsLinux compares what a host does to the options of a
+// packet it answers (ProcessIPv4Options on input, EchoIPv4Options, then
+// BuildIPv4Options on output) with the kernel: 127.0.0.1 answers echo
+// requests from itself carrying hand-made and random option areas, and the
+// options of its echo reply or parameter problem, or its silence, must be
+// the model's. Timestamps are compared for plausibility: the positions the
+// model stamps are found by running it at two instants.
+func TestEchoIPv4OptionsLinux(t *testing.T) {
+	o := newLinuxOptionsOracle(t)
+	cases := append([][]byte(nil), linuxOptionCases...)
+	for _, v := range linuxEchoVectors {
+		cases = append(cases, mustHex(strings.ReplaceAll(v.in, " ", "")))
+	}
+	r := rand.New(rand.NewPCG(13, 17))
+	for range 1500 {
+		cases = append(cases, randomOptionArea(r))
+	}
+	var answered, stamped int
+	for _, opts := range cases {
+		padded := append([]byte(nil), opts...)
+		for len(padded)%4 != 0 {
+			padded = append(padded, IPOptEnd)
+		}
+		got := o.answer(t, padded)
+		typ, ptr, want, ok := modelAnswer(padded, 0x01010101)
+		_, _, want2, _ := modelAnswer(padded, 0x02020202)
+		if !ok {
+			if got != nil {
+				t.Errorf("options %x: Linux answered (% x), the model does not", padded, got.Options())
+			}
+			continue
+		}
+		if got == nil {
+			t.Errorf("options %x: Linux did not answer, the model answers %d with % x", padded, typ, want)
+			continue
+		}
+		answered++
+		m := ICMP(got.Payload())
+		if m.Type() != typ || (typ == ICMPParameterProb && int(m.Pointer()) != ptr) {
+			t.Errorf("options %x: Linux answered type %d pointer %d, the model %d pointer %d", padded, m.Type(), m.Pointer(), typ, ptr)
+			continue
+		}
+		g := got.Options()
+		if len(g) != len(want) {
+			t.Errorf("options %x: Linux's answer carries % x, the model's % x", padded, g, want)
+			continue
+		}
+		for i := 0; i < len(want); i++ {
+			if want[i] == want2[i] {
+				if g[i] != want[i] {
+					t.Errorf("options %x: Linux's answer carries % x, the model's % x", padded, g, want)
+					break
+				}
+				continue
+			}
+			// A timestamp: 4 bytes the model wrote ms into.
+			if i+4 > len(want) || binary.BigEndian.Uint32(want[i:]) != 0x01010101 {
+				t.Fatalf("model stamps oddly: % x, % x", want, want2)
+			}
+			ms := binary.BigEndian.Uint32(g[i:])
+			if now := ICMPTimeMillis(time.Now()); ms > now || now-ms > 60000 {
+				t.Errorf("options %x: Linux's timestamp %d, now %d", padded, ms, now)
+			}
+			stamped++
+			i += 3
+		}
+	}
+	t.Logf("%d option areas, %d answered, %d timestamps", len(cases), answered, stamped)
+	if answered < len(cases)/4 || stamped == 0 {
+		t.Errorf("too few answers (%d) or timestamps (%d)", answered, stamped)
+	}
 }

@@ -1,0 +1,5 @@
+//go:build !race
+
+package ipv4
+
+const raceEnabled = false
