@@ -139,7 +139,9 @@ func (s *sock) SendMsg(m *socket.Msg) (int, error) {
 		}
 	} else {
 		var err error
-		r, err = s.p.env.FIB.Output(route.Flow{Dst: daddr, Src: saddr, Oif: oif, Proto: unix.IPPROTO_UDP,
+		// A source route's first hop is where the datagram goes
+		// (udp_sendmsg's faddr); daddr stays its final destination.
+		r, err = s.p.env.FIB.Output(route.Flow{Dst: ipv4.FirstHop(sp.Options, daddr), Src: saddr, Oif: oif, Proto: unix.IPPROTO_UDP,
 			AnySrc: o.Transparent.Load(), OnLink: onLink})
 		if err != nil {
 			if err == unix.ENETUNREACH {
@@ -151,6 +153,9 @@ func (s *sock) SendMsg(m *socket.Msg) (int, error) {
 			return 0, unix.EACCES
 		}
 		sp.Dst, sp.Src = r.Dst, r.Src
+		if len(sp.Options) > 0 && ipv4.FirstHop(sp.Options, daddr) != daddr {
+			sp.Dst = daddr
+		}
 	}
 	if corkreq {
 		s.Mu.Lock()
@@ -275,7 +280,8 @@ func (s *sock) transmit(p *pkt.Buffer, sp *ipv4.SendParams, r *route.OutputResul
 	h := wire.UDPHeader{SrcPort: sport, DstPort: dport, Length: len(b)}
 	h.Emit(b)
 	if !s.Opts.NoCheck.Load() {
-		c := wire.TransportChecksum(sp.Src, sp.Dst, unix.IPPROTO_UDP, b)
+		// Over the header's destination: a source route's first hop.
+		c := wire.TransportChecksum(sp.Src, ipv4.FirstHop(sp.Options, sp.Dst), unix.IPPROTO_UDP, b)
 		if c == 0 {
 			c = 0xffff
 		}
