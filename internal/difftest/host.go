@@ -20,6 +20,7 @@ type Host interface {
 	Close(fd int) error
 	Bind(fd int, sa []byte) error
 	Connect(fd int, sa []byte) error
+	Listen(fd, backlog int) error
 	// GetSockName and GetPeerName return the sockaddr the kernel writes
 	// (its length is the returned addrlen).
 	GetSockName(fd int) ([]byte, error)

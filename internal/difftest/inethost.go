@@ -77,6 +77,14 @@ func (h *inetHost) Connect(fd int, sa []byte) error {
 	return so.Connect(sa)
 }
 
+func (h *inetHost) Listen(fd, backlog int) error {
+	so, err := h.sock(fd)
+	if err != nil {
+		return err
+	}
+	return so.Listen(backlog)
+}
+
 func (h *inetHost) GetSockName(fd int) ([]byte, error) {
 	so, err := h.sock(fd)
 	if err != nil {

@@ -88,6 +88,11 @@ func (k *kernelHost) Connect(fd int, sa []byte) (err error) {
 	return err
 }
 
+func (k *kernelHost) Listen(fd, backlog int) (err error) {
+	k.w.do(func() { err = unix.Listen(fd, backlog) })
+	return err
+}
+
 func (k *kernelHost) name(fd int, call uintptr) (out []byte, err error) {
 	k.w.do(func() {
 		buf := make([]byte, 128)

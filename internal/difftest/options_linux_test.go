@@ -60,6 +60,28 @@ func rawEcho(opts []byte, id uint16) []byte {
 	return rawIP(wire.ProtoICMP, opts, m)
 }
 
+// rawSYN builds a TCP SYN from B:6000 to A:port with the IP options.
+func rawSYN(opts []byte, port uint16) []byte {
+	h := wire.TCPHeader{SrcPort: 6000, DstPort: port, Seq: 1000, Flags: wire.TCPFlagSYN, Window: 8192}
+	b := make([]byte, h.Len())
+	h.Emit(b)
+	wire.TCP(b).ComputeChecksum(AddrB, AddrA)
+	return rawIP(wire.ProtoTCP, opts, b)
+}
+
+// tcpAnswer: A's TCP socket set up by setup (nil: none) meets B's raw
+// SYN with the options; A's answer is captured.
+func tcpAnswer(name string, opts []byte, port uint16, setup func(r *R)) Case {
+	return Case{Name: name, Run: func(r *R) {
+		if setup != nil {
+			setup(r)
+		}
+		c := r.Capture()
+		r.PeerSendIP(rawSYN(opts, port))
+		r.Captured(c, "answer", TCPFromA)
+	}}
+}
+
 // optsSocket is A's socket on 0.0.0.0:5000 reporting the options both
 // ways and the local address.
 func optsSocket(r *R) int {
@@ -245,6 +267,31 @@ func optionCases() []Case {
 			r.PeerSendIP(rawUDP(cat([]byte{wire.IPOptLSRR, 11, 12}, c4, b4, zeros(1)), 5000, "source-routed"))
 			r.FlushA(s, 6000, "198.18.0.1:5000")
 		}},
+
+		// TCP: a socket's IP_OPTIONS on its segments; what a listener
+		// and a closed port answer to a SYN carrying options.
+		{Name: "tcp-syn-rr", Run: func(r *R) {
+			s := r.Socket(unix.AF_INET, unix.SOCK_STREAM, 0)
+			r.Setsockopt(s, unix.SOL_IP, unix.IP_OPTIONS, rr3)
+			c := r.Capture()
+			r.Connect(s, SA("198.18.0.2:6999"))
+			r.Captured(c, "syn", TCPFromA)
+		}},
+		tcpAnswer("tcp-listener-with-options", nil, 5000, func(r *R) {
+			s := r.Socket(unix.AF_INET, unix.SOCK_STREAM, 0)
+			r.Setsockopt(s, unix.SOL_IP, unix.IP_OPTIONS, rr3)
+			r.Bind(s, SA("0.0.0.0:5000"))
+			r.Listen(s, 5)
+		}),
+		// Port 5001: on 5000, where the case above left a handshake B
+		// refused, a new inet listener answers the same SYN with a
+		// reset (a TCP difference of its own, outside options).
+		tcpAnswer("tcp-synack-echoes-syn-options", rr3, 5001, func(r *R) {
+			s := r.Socket(unix.AF_INET, unix.SOCK_STREAM, 0)
+			r.Bind(s, SA("0.0.0.0:5001"))
+			r.Listen(s, 5)
+		}),
+		tcpAnswer("tcp-rst-echoes-options", rr3, 5999, nil),
 
 		// iputils ping from B: the route and the stamps it shows.
 		ping("ping-R", "-R"),

@@ -136,6 +136,11 @@ func (r *R) fmtIP(ip wire.IPv4) string {
 		if len(p) >= 8 {
 			fmt.Fprintf(&sb, " icmp type=%d code=%d rest=%s quoted=%d bytes", p[0], p[1], hexBytes(p[4:8]), len(p)-8)
 		}
+	case wire.ProtoTCP:
+		if len(p) >= wire.TCPMinHeaderLen {
+			tc := wire.TCP(p)
+			fmt.Fprintf(&sb, " tcp %s>%s flags=%s", r.n.port(tc.SrcPort()), r.n.port(tc.DstPort()), tcpFlags(tc.Flags()))
+		}
 	}
 	return sb.String()
 }
@@ -192,3 +197,20 @@ func (r *R) CaptureAll(c *Capture, ps *PeerSock, port int) {
 	}
 	r.PeerRecv(ps)
 }
+
+// tcpFlags names a TCP header's flags.
+func tcpFlags(f uint16) string {
+	var parts []string
+	for _, n := range []struct {
+		f    uint16
+		name string
+	}{{wire.TCPFlagSYN, "SYN"}, {wire.TCPFlagACK, "ACK"}, {wire.TCPFlagFIN, "FIN"}, {wire.TCPFlagRST, "RST"}, {wire.TCPFlagPSH, "PSH"}} {
+		if f&n.f != 0 {
+			parts = append(parts, n.name)
+		}
+	}
+	return strings.Join(parts, "|")
+}
+
+// TCPFromA matches TCP packets.
+func TCPFromA(ip wire.IPv4) bool { return ip.Protocol() == wire.ProtoTCP }

@@ -347,6 +347,13 @@ func (r *R) Connect(s int, sa []byte) error {
 	return err
 }
 
+// Listen is listen(2).
+func (r *R) Listen(s, backlog int) error {
+	err := r.h.Listen(s, backlog)
+	r.Record(fmt.Sprintf("listen(%s, %d)", r.fd(s), backlog), fmtErr(err))
+	return err
+}
+
 // GetSockName is getsockname(2); it returns the address (invalid on
 // error).
 func (r *R) GetSockName(s int) netip.AddrPort {
