@@ -114,10 +114,11 @@ func (s *sock) pushLocked() error {
 	r := c.r
 	sp := ipv4.SendParams{Proto: unix.IPPROTO_UDP, TOS: c.tos, Mark: c.mark, Priority: c.priority,
 		Dst: s.flow.dst.Addr(), Src: s.flow.src, Options: c.opts[:c.optLen]}
-	if sp.Dst != r.Dst {
-		// connect(2) rewrote the flow: the datagram goes where it
-		// says, by the first send's route.
-		r.NextHop = nextHop(&r, sp.Dst)
+	if hd := ipv4.FirstHop(sp.Options, sp.Dst); hd != r.Dst {
+		// connect(2) rewrote the flow: the datagram goes where its
+		// header says (a source route's first hop), by the first
+		// send's route.
+		r.NextHop = nextHop(&r, hd)
 	}
 	sp.TTL = s.ttlFor(c.ttl, &r)
 	setDF(&sp, s.Opts.PMTUDisc.Load(), wire.IPv4MinHeaderLen+c.optLen+p.Len(), r.MTU)

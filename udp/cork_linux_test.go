@@ -188,6 +188,17 @@ func corkCases() []difftest.Case {
 			r.Setsockopt(s, unix.SOL_IP, unix.IP_OPTIONS, nil)
 			r.SendMsg(s, to("b", 0, "6000"))
 		}),
+		// The local error names fl4->daddr: the first hop of a source
+		// route uncorked, the final destination corked.
+		corkCase("ip-options-lsrr-emsgsize", func(r *dR, s int) {
+			r.Setsockopt(s, unix.SOL_IP, unix.IP_OPTIONS, []byte{131, 7, 4, 198, 18, 0, 2, 0})
+			r.SetInt(s, unix.SOL_IP, unix.IP_MTU_DISCOVER, unix.IP_PMTUDISC_DO)
+			r.SetInt(s, unix.SOL_IP, unix.IP_RECVERR, 1)
+			r.SendMsg(s, send{Call: difftest.CallSendto, Data: make([]byte, 1465), Name: sa("198.18.1.1:6000")})
+			r.RecvMsg(s, difftest.RecvOpts{Buf: 100, Control: 128, NameLen: 16, Flags: unix.MSG_ERRQUEUE})
+			r.SendMsg(s, send{Call: difftest.CallSendto, Data: make([]byte, 1465), Flags: more, Name: sa("198.18.1.1:6000")})
+			r.RecvMsg(s, difftest.RecvOpts{Buf: 100, Control: 128, NameLen: 16, Flags: unix.MSG_ERRQUEUE})
+		}),
 		corkCase("ip-options-added-later", func(r *dR, s int) {
 			r.SendMsg(s, to("a", more, "6000"))
 			r.Setsockopt(s, unix.SOL_IP, unix.IP_OPTIONS, []byte{1})
@@ -379,7 +390,19 @@ func corkCases() []difftest.Case {
 		r.SendMsg(s, to(string(bytes.Repeat([]byte("b"), 1000)), 0, "6000"))
 	})
 	over.Known = "fragmentation is the fragmentation issue: a corked datagram above the MTU fails with EMSGSIZE when it is pushed"
-	return append(cs, over)
+	// A corked datagram with a source route leaves the kernel with its
+	// final destination in the header (the cork's flow keeps daddr, not
+	// the first hop, and ip_options_build writes daddr in the last slot),
+	// through the first hop's route: the route is not followed. inet
+	// sends it as an uncorked one, to the first hop.
+	lsrr := corkCase("ip-options-lsrr", func(r *dR, s int) {
+		r.Setsockopt(s, unix.SOL_IP, unix.IP_OPTIONS, []byte{131, 7, 4, 198, 18, 0, 2, 0})
+		r.SendMsg(s, send{Call: difftest.CallSendto, Data: []byte("a"), Flags: more, Name: sa("198.18.1.1:6000")})
+		r.SendMsg(s, send{Call: difftest.CallSendto, Data: []byte("b"), Name: sa("198.18.1.1:6000")})
+	})
+	lsrr.Known = "the kernel's corked datagram ignores its source route (header to the final destination); " +
+		"inet follows the route, as for an uncorked datagram: ipv4 output takes the header's destination from the options"
+	return append(cs, over, lsrr)
 }
 
 func TestCork(t *testing.T) { difftest.Run(t, difftest.New(t), corkCases()) }

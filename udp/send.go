@@ -163,10 +163,11 @@ func (s *sock) SendMsg(m *socket.Msg) (int, error) {
 		s.Mu.Unlock()
 		return s.sendResult(n, err)
 	}
-	// ip_make_skb: __ip_append_data's checks, for one datagram.
+	// ip_make_skb: __ip_append_data's checks, for one datagram (its
+	// flow's destination is a source route's first hop).
 	mtu := fragSize(&r)
 	pmtu := o.PMTUDisc.Load()
-	if err := s.appendCheck(0, wire.UDPHeaderLen+n, len(sp.Options), mtu, pmtu, sp.Dst, remote.Port()); err != nil {
+	if err := s.appendCheck(0, wire.UDPHeaderLen+n, len(sp.Options), mtu, pmtu, ipv4.FirstHop(sp.Options, sp.Dst), remote.Port()); err != nil {
 		return 0, err
 	}
 	if err := s.allocCheck(); err != nil {
