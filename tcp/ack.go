@@ -33,9 +33,20 @@ func (c *conn) ack(s *segment) int {
 		}
 		return -1
 	}
+	c.ackSawTS = c.tsOK && s.opts.HasTimestamp
+	c.ackTSEcr = 0
+	if c.ackSawTS && s.opts.TSEcr != 0 {
+		c.ackTSEcr = s.opts.TSEcr - c.tsOffset
+	}
 	if a.lt(priorUna) {
+		// An old ACK: SACKs may still tag data, D-SACKs undo.
 		if c.sackOK && s.opts.NumSACK > 0 {
-			c.sacktag(s, priorUna)
+			var st sackState
+			c.sacktag(s, priorUna, &st)
+			d := st.newly + st.dsackSegs
+			c.delivered += d
+			c.p.stats.TCPExt.Add(snmp.TCPExtTCPDelivered, uint64(d))
+			c.fastRetransAlert(priorUna, false)
 		}
 		return 0
 	}
@@ -44,18 +55,26 @@ func (c *conn) ack(s *segment) int {
 	c.lastAckRecv = c.now()
 	c.SetSoftError(0)
 	c.probesOut = 0
-	priorInFlight := c.inFlight()
 	priorPackets := c.packetsOut
 	priorSacked := c.sackedOut
+	priorFack := c.sndUna
+	if c.sackOK {
+		priorFack = c.highestSacked()
+	}
 	advanced := a.gt(priorUna)
 	winUpdate := c.updateWindow(s)
-	newlySacked := uint32(0)
-	dsack := false
+	var st sackState
 	if c.sackOK && s.opts.NumSACK > 0 {
-		newlySacked, dsack = c.sacktag(s, priorUna)
+		c.sacktag(s, priorUna, &st)
 	}
-	acked, rttSample, caRTT := c.cleanRtx(a)
+	newlySacked, dsack := st.newly, st.dsack
+	acked, rttSample, caRTT := c.cleanRtx(a, &st)
 	c.sndUna = a
+	// A hole never retransmitted filled by this ACK, below what was
+	// SACKed before: reordering (tcp_clean_rtx_queue).
+	if c.sackOK && acked > 0 && st.reordAcked.lt(priorFack) {
+		c.checkSackReordering(st.reordAcked, false)
+	}
 	if c.urgMode && !a.lt(c.sndUp) {
 		c.urgMode = false
 	}
@@ -85,8 +104,9 @@ func (c *conn) ack(s *segment) int {
 			c.cc.pktsAcked(c, acked, caRTT)
 		}
 	}
-	isDup := !advanced && !winUpdate && len(s.data) == 0 && !s.has(wire.TCPFlagFIN) && !s.has(wire.TCPFlagSYN) && c.packetsOut > 0
-	delivered := acked + newlySacked
+	isDup := !advanced && !winUpdate && !dsack && len(s.data) == 0 && !s.has(wire.TCPFlagFIN) && !s.has(wire.TCPFlagSYN) && c.packetsOut > 0
+	// A spurious retransmission was delivered too (tcp_dsack_seen).
+	delivered := acked + newlySacked + st.dsackSegs
 	if !c.sackOK && isDup {
 		c.addRenoSack()
 		delivered = 1
@@ -94,15 +114,14 @@ func (c *conn) ack(s *segment) int {
 	if c.sackOK && c.sackedOut > priorSacked {
 		isDup = true
 	}
-	_ = dsack
 	c.delivered += delivered
 	c.p.stats.TCPExt.Add(snmp.TCPExtTCPDelivered, uint64(delivered))
-	c.processTLPAck(a, advanced, dsack, winUpdate || len(s.data) > 0 || s.has(wire.TCPFlagFIN), newlySacked > 0)
-	if c.caState != caOpen || isDup || newlySacked > 0 || c.lostOut > 0 {
-		c.fastRetransAlert(acked, delivered, isDup, advanced, priorInFlight)
-	} else if advanced {
-		c.congAvoid(a, acked)
+	c.rackUpdateReoWnd(st.priorDelivered)
+	c.processTLPAck(a, advanced, st.dsackTLP, winUpdate || len(s.data) > 0 || s.has(wire.TCPFlagFIN), newlySacked > 0)
+	if c.caState != caOpen || isDup || newlySacked > 0 || dsack || c.lostOut > 0 {
+		c.fastRetransAlert(priorUna, advanced)
 	}
+	c.congControl(a, acked, delivered, advanced, newlySacked > 0)
 	if priorPackets == 0 {
 		c.ackProbe()
 	} else if c.packetsOut == 0 {
@@ -141,8 +160,9 @@ func (c *conn) updateWindow(s *segment) bool {
 // and measure the RTT from the oldest newly acknowledged segment sent only
 // once (Karn's rule). It returns the packets acknowledged and the RTT
 // samples (-1 if none).
-func (c *conn) cleanRtx(a seq) (acked uint32, seqRTT, caRTT time.Duration) {
+func (c *conn) cleanRtx(a seq, st *sackState) (acked uint32, seqRTT, caRTT time.Duration) {
 	seqRTT, caRTT = -1, -1
+	st.reordAcked = c.sndNxt
 	now := c.now()
 	var first, last time.Time
 	i := 0
@@ -164,12 +184,21 @@ func (c *conn) cleanRtx(a seq) (acked uint32, seqRTT, caRTT time.Duration) {
 				first = sg.sent
 			}
 			last = sg.sent
+			if sg.flags&segSACKed == 0 && sg.seq.lt(st.reordAcked) {
+				st.reordAcked = sg.seq
+			}
 		}
 		if sg.flags&segSYN != 0 {
 			c.synAcked()
 		}
 		if sg.flags&segSACKed == 0 {
-			c.rackAdvance(sg)
+			// tcp_rate_skb_delivered; a retransmission whose
+			// original the echo shows delivered says nothing
+			// to RACK (tcp_skb_spurious_retrans).
+			st.priorDelivered = max(st.priorDelivered, sg.txDelivered)
+			if sg.flags&segEverRetr == 0 || !c.tsEcrBefore(uint32(sg.sent.UnixMilli())) {
+				c.rackAdvance(sg)
+			}
 		}
 		acked++
 		c.packetsOut--
@@ -199,50 +228,227 @@ func (c *conn) cleanRtx(a seq) (acked uint32, seqRTT, caRTT time.Duration) {
 	return acked, seqRTT, caRTT
 }
 
-// sacktag is tcp_sacktag_write_queue: mark segments the SACK blocks cover
-// (a D-SACK, the first block below the cumulative ACK or inside the second
-// block, only counts). It returns the packets newly SACKed.
-func (c *conn) sacktag(s *segment, priorUna seq) (newly uint32, dsack bool) {
+// sackState is what tagging an ACK's SACK blocks and cleaning the
+// queue learned (struct tcp_sacktag_state with the rate sample's
+// prior_delivered).
+type sackState struct {
+	newly          uint32 // packets newly SACKed
+	dsack          bool   // a valid D-SACK (FLAG_DSACKING_ACK)
+	dsackTLP       bool   // for the loss probe (FLAG_DSACK_TLP)
+	reord          seq    // lowest never-retransmitted newly SACKed below the highest SACK
+	reordAcked     seq    // lowest never-retransmitted sequence cumulatively ACKed
+	priorDelivered uint32 // delivered when the newest segment delivered was sent
+	dsackSegs      uint32 // duplicates a D-SACK reports, delivered too
+}
+
+// sacktag is tcp_sacktag_write_queue: check for a D-SACK (RFC 2883: the
+// first block below the cumulative ACK or inside the second), then mark
+// the segments the valid blocks cover, in sequence order, noting
+// reordering.
+func (c *conn) sacktag(s *segment, priorUna seq, st *sackState) {
 	o := &s.opts
-	for i := 0; i < o.NumSACK; i++ {
+	// snd_una as tcp_ack has it by now.
+	una := c.sndUna
+	if s.ack.gt(una) {
+		una = s.ack
+	}
+	st.reord = c.sndNxt
+	found := c.checkDSACK(s, priorUna, st)
+	if s.ack.lt(priorUna - seq(c.maxWindow)) {
+		return
+	}
+	if c.packetsOut == 0 {
+		return
+	}
+	var blocks [4]sackBlock
+	var dup [4]bool
+	n := 0
+	for i := 0; i < o.NumSACK && i < len(o.SACK); i++ {
 		start, end := seq(o.SACK[i].Start), seq(o.SACK[i].End)
-		if !end.gt(start) {
-			continue
-		}
-		if i == 0 {
-			if start.lt(s.ack) || (o.NumSACK > 1 && start.ge(seq(o.SACK[1].Start)) && end.le(seq(o.SACK[1].End))) {
-				dsack = true
-				c.p.stats.TCPExt.Inc(snmp.TCPExtTCPDSACKRecv)
-				continue
+		isDup := i == 0 && found
+		if !c.sackBlockValid(isDup, start, end, una) {
+			switch {
+			case isDup && !c.undoActive:
+				c.p.stats.TCPExt.Inc(snmp.TCPExtTCPDSACKIgnoredNoUndo)
+			case isDup:
+				c.p.stats.TCPExt.Inc(snmp.TCPExtTCPDSACKIgnoredOld)
+			case s.ack != una && end.le(una):
+				// An old ACK's block below snd_una: ignored.
+			default:
+				c.p.stats.TCPExt.Inc(snmp.TCPExtTCPSACKDiscard)
 			}
-		}
-		if start.lt(priorUna) || end.gt(c.sndNxt) {
-			c.p.stats.TCPExt.Inc(snmp.TCPExtTCPSACKDiscard)
 			continue
 		}
+		if end.le(priorUna) {
+			continue
+		}
+		blocks[n], dup[n] = sackBlock{start, end}, isDup
+		n++
+	}
+	// In sequence order, so the highest SACK advances as Linux's walk.
+	for i := 1; i < n; i++ {
+		for j := i; j > 0 && blocks[j].start.lt(blocks[j-1].start); j-- {
+			blocks[j], blocks[j-1] = blocks[j-1], blocks[j]
+			dup[j], dup[j-1] = dup[j-1], dup[j]
+		}
+	}
+	fack := c.highestSacked()
+	for b := 0; b < n; b++ {
+		start, end := blocks[b].start, blocks[b].end
 		for j := range c.rtx {
 			sg := &c.rtx[j]
-			if sg.seq.lt(start) || sg.end().gt(end) || sg.flags&segSACKed != 0 {
+			if sg.seq.lt(start) {
 				continue
 			}
-			if sg.flags&segRetrans != 0 {
-				sg.flags &^= segRetrans
+			if sg.end().gt(end) {
+				break
+			}
+			c.sacktagOne(sg, st, dup[b], una, fack)
+			if sg.flags&segSACKed != 0 && !sg.seq.lt(fack) {
+				fack = sg.end()
+			}
+		}
+	}
+	if c.caState != caLoss || c.undoActive {
+		c.checkSackReordering(st.reord, false)
+	}
+}
+
+// sacktagOne is tcp_sacktag_one for a segment inside a valid block.
+func (c *conn) sacktagOne(sg *txSeg, st *sackState, dupSack bool, una, fack seq) {
+	// A D-SACK for a retransmission: one fewer that may be needed.
+	if dupSack && sg.flags&(segRetrans|segEverRetr) != 0 {
+		if c.undoActive && c.undoRetrans > 0 && sg.end().gt(c.undoMarker) {
+			c.undoRetrans--
+		}
+		if sg.flags&segSACKed != 0 && sg.seq.lt(st.reord) {
+			st.reord = sg.seq
+		}
+	}
+	if !sg.end().gt(una) {
+		return
+	}
+	if sg.flags&segSACKed == 0 {
+		c.rackAdvance(sg)
+		if sg.flags&segRetrans != 0 {
+			// A retransmission not marked lost is believed still
+			// in flight.
+			if sg.flags&segLost != 0 {
+				sg.flags &^= segLost | segRetrans
+				c.lostOut--
 				c.retransOut--
+			}
+		} else {
+			if sg.flags&segEverRetr == 0 {
+				// A hole never retransmitted, filled: reordering.
+				if sg.seq.lt(fack) && sg.seq.lt(st.reord) {
+					st.reord = sg.seq
+				}
 			}
 			if sg.flags&segLost != 0 {
 				sg.flags &^= segLost
 				c.lostOut--
 			}
-			sg.flags |= segSACKed
-			c.sackedOut++
-			newly++
-			c.rackAdvance(sg)
-			if sg.seq.lt(c.highestSacked()) {
-				c.reordSeen++
-			}
 		}
+		sg.flags |= segSACKed
+		c.sackedOut++
+		st.newly++
+		st.priorDelivered = max(st.priorDelivered, sg.txDelivered)
 	}
-	return newly, dsack
+	if dupSack && sg.flags&segRetrans != 0 {
+		sg.flags &^= segRetrans
+		c.retransOut--
+	}
+}
+
+// sackBlockValid is tcp_is_sackblock_valid: within (snd_una, snd_nxt);
+// a D-SACK may lie below snd_una, down to undo_marker (or across it by
+// at most a window).
+func (c *conn) sackBlockValid(dsack bool, start, end, una seq) bool {
+	if end.gt(c.sndNxt) || !start.lt(end) {
+		return false
+	}
+	if !start.lt(c.sndNxt) {
+		return false
+	}
+	if start.gt(una) {
+		return true
+	}
+	if !dsack || !c.undoActive {
+		return false
+	}
+	if end.gt(una) {
+		return false
+	}
+	if !start.lt(c.undoMarker) {
+		return true
+	}
+	if !end.gt(c.undoMarker) {
+		return false
+	}
+	return !start.lt(end - seq(c.maxWindow))
+}
+
+// checkDSACK is tcp_check_dsack with tcp_dsack_seen: is the first block
+// a D-SACK, and a believable one (no longer than the peer's window, no
+// more duplicates than were retransmitted)? A D-SACK below snd_una for
+// data of this recovery proves that many retransmissions spurious.
+func (c *conn) checkDSACK(s *segment, priorUna seq, st *sackState) bool {
+	o := &s.opts
+	if o.NumSACK == 0 {
+		return false
+	}
+	start, end := seq(o.SACK[0].Start), seq(o.SACK[0].End)
+	switch {
+	case start.lt(s.ack):
+		c.p.stats.TCPExt.Inc(snmp.TCPExtTCPDSACKRecv)
+	case o.NumSACK > 1:
+		if end.gt(seq(o.SACK[1].End)) || start.lt(seq(o.SACK[1].Start)) {
+			return false
+		}
+		c.p.stats.TCPExt.Inc(snmp.TCPExtTCPDSACKOfoRecv)
+	default:
+		return false
+	}
+	dupSegs := c.dsackSeen(start, end, st)
+	if dupSegs == 0 {
+		c.p.stats.TCPExt.Inc(snmp.TCPExtTCPDSACKIgnoredDubious)
+		return false
+	}
+	c.p.stats.TCPExt.Add(snmp.TCPExtTCPDSACKRecvSegs, uint64(dupSegs))
+	if c.undoActive && c.undoRetrans > 0 && end.le(priorUna) && end.gt(c.undoMarker) {
+		c.undoRetrans = max(0, c.undoRetrans-int32(dupSegs))
+	}
+	return true
+}
+
+// dsackSeen is tcp_dsack_seen: the duplicate segments a D-SACK reports
+// (0 for a dubious one). RACK grows its window for D-SACKs once it has
+// seen reordering, but not for one caused by a loss probe.
+func (c *conn) dsackSeen(start, end seq, st *sackState) uint32 {
+	if !start.lt(end) {
+		return 0
+	}
+	n := uint32(end.diff(start))
+	if n > c.maxWindow {
+		return 0
+	}
+	dup := uint32(1)
+	if n > c.mssCache && c.mssCache > 0 {
+		dup = (n + c.mssCache - 1) / c.mssCache
+	} else if c.tlpActive && c.tlpHighSeq == end {
+		st.dsackTLP = true
+	}
+	c.dsackDups += dup
+	if c.dsackDups > c.totalRetrans {
+		return 0
+	}
+	if c.reordSeen > 0 && !st.dsackTLP {
+		c.rackDsackSeen = true
+	}
+	st.dsack = true
+	st.dsackSegs = dup
+	return dup
 }
 
 // highestSacked returns the end of the highest SACKed segment.

@@ -17,6 +17,9 @@ type congestion interface {
 	pktsAcked(c *conn, acked uint32, rtt time.Duration)
 	// txStart learns that sending restarted after idle.
 	txStart(c *conn, idle time.Duration)
+	// undoCwnd is the window to return to when a reduction proves
+	// spurious.
+	undoCwnd(c *conn) uint32
 }
 
 // Algorithms inet offers (tcp_available_congestion_control).
@@ -70,3 +73,8 @@ func (*reno) congAvoid(c *conn, _ seq, acked uint32) {
 func (*reno) setState(*conn, uint8)                  {}
 func (*reno) pktsAcked(*conn, uint32, time.Duration) {}
 func (*reno) txStart(*conn, time.Duration)           {}
+func (*reno) undoCwnd(c *conn) uint32                { return renoUndoCwnd(c) }
+
+// renoUndoCwnd is tcp_reno_undo_cwnd, which CUBIC uses too: the window
+// from before the reduction, if larger.
+func renoUndoCwnd(c *conn) uint32 { return max(c.cwnd, c.priorCwnd) }

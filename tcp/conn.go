@@ -71,6 +71,9 @@ type txSeg struct {
 	len   uint32 // data bytes
 	flags uint8
 	sent  time.Time // last transmission
+	// txDelivered is tp->delivered at the last transmission
+	// (tx.delivered), for the rate sample's prior_delivered.
+	txDelivered uint32
 }
 
 func (s *txSeg) end() seq {
@@ -229,12 +232,26 @@ type conn struct {
 	tlpHighSeq    seq  // snd_nxt when the probe went
 	tlpRetrans    bool // the probe was a retransmission
 	// RACK (rack.go).
-	rackMstamp   time.Time     // send time of the latest delivered segment
-	rackEndSeq   seq           // and its end
-	rackRTT      time.Duration // the RTT it gave
-	rackAdvanced bool
-	rackReoSteps uint8
-	reoArmed     bool // this ACK armed the reordering timer
+	rackMstamp        time.Time     // send time of the latest delivered segment
+	rackEndSeq        seq           // and its end
+	rackRTT           time.Duration // the RTT it gave
+	rackAdvanced      bool
+	rackReoSteps      uint8
+	reoArmed          bool   // this ACK armed the reordering timer
+	rackReoPersist    uint8  // recoveries the grown window lasts (reo_wnd_persist)
+	rackDsackSeen     bool   // a D-SACK to grow the window for (rack.dsack_seen)
+	rackLastDelivered uint32 // delivered when the window last grew
+	// Undo (undo.go): the recovery's start and the retransmissions not
+	// yet proved spurious by D-SACKs (undo_marker, undo_retrans; -1 for
+	// none).
+	undoMarker  seq
+	undoActive  bool // undo_marker is set
+	undoRetrans int32
+	dsackDups   uint32 // segments the peer reported duplicate (tcpi_dsack_dups)
+	// The timestamp echo of the ACK being processed, less tsOffset
+	// (rx_opt.saw_tstamp, rcv_tsecr).
+	ackSawTS bool
+	ackTSEcr uint32
 
 	// Socket options of the TCP level.
 	nodelay        bool

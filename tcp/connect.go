@@ -14,6 +14,7 @@ func (c *conn) initDefaults() {
 	c.rto = timeoutInit
 	c.scalingRatio = defaultScalingRatio
 	c.rackReoSteps = 1
+	c.undoRetrans = -1
 	c.cwnd = initCwnd
 	c.ssthresh = infiniteSsthresh
 	c.reordering = uint32(c.p.v.reordering.Int())
@@ -358,7 +359,8 @@ func (c *conn) synAckArrived(s *segment) {
 	c.maxWindow = max(c.maxWindow, c.sndWnd)
 	c.syncMSS()
 	// The SYN is acknowledged: RTT from it unless it was retransmitted.
-	acked, rtt, _ := c.cleanRtx(s.ack)
+	var st sackState
+	acked, rtt, _ := c.cleanRtx(s.ack, &st)
 	c.delivered += acked
 	c.p.stats.TCPExt.Add(snmp.TCPExtTCPDelivered, uint64(acked))
 	c.sndUna = s.ack

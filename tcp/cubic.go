@@ -172,6 +172,8 @@ func (b *cubic) setState(c *conn, st uint8) {
 	}
 }
 
+func (*cubic) undoCwnd(c *conn) uint32 { return renoUndoCwnd(c) }
+
 func (b *cubic) txStart(c *conn, idle time.Duration) {
 	if !b.epochStart.IsZero() && idle > 0 {
 		b.epochStart = b.epochStart.Add(idle)

@@ -104,6 +104,7 @@ func (c *conn) mtuReduced(mtu int) {
 		c.highSeq = c.sndNxt
 		c.ssthresh = c.currentSsthresh()
 		c.priorSsthresh = 0
+		c.undoActive = false
 		c.setCAState(caLoss)
 	}
 	c.retransmitLost()
@@ -131,7 +132,7 @@ func (c *conn) splitLost() {
 		tail := sg.flags & (segFIN | segPSH)
 		for off := uint32(0); off < sg.len; off += c.mssCache {
 			n := min(c.mssCache, sg.len-off)
-			ns := txSeg{seq: sg.seq.add(off), len: n, flags: sg.flags &^ (segFIN | segPSH), sent: sg.sent}
+			ns := txSeg{seq: sg.seq.add(off), len: n, flags: sg.flags &^ (segFIN | segPSH), sent: sg.sent, txDelivered: sg.txDelivered}
 			if off+n == sg.len {
 				ns.flags |= tail
 			}

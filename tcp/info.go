@@ -88,6 +88,7 @@ func (c *conn) info() [tcpInfoLen]byte {
 	put32(192, c.delivered)
 	put64(200, c.bytesSent)
 	put64(208, c.bytesRetrans)
+	put32(216, c.dsackDups)
 	put32(220, c.reordSeen)
 	put32(224, c.rcvOooPack)
 	put32(228, c.sndWnd)

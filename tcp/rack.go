@@ -142,10 +142,11 @@ func (c *conn) newRenoMarkLost(advanced bool) {
 	}
 }
 
-// identifyLoss is tcp_identify_packet_loss.
-func (c *conn) identifyLoss(advanced bool) {
+// identifyLoss is tcp_identify_packet_loss; it reports whether a
+// retransmission was found lost again (FLAG_LOST_RETRANS).
+func (c *conn) identifyLoss(advanced bool) bool {
 	if len(c.rtx) == 0 {
-		return
+		return false
 	}
 	switch {
 	case !c.sackOK:
@@ -155,8 +156,31 @@ func (c *conn) identifyLoss(advanced bool) {
 		if c.rackMarkLost() {
 			c.reoArmed = true
 		}
-		_ = priorRetrans
+		return c.retransOut < priorRetrans
 	default:
 		c.markLost()
+	}
+	return false
+}
+
+// rackUpdateReoWnd is tcp_rack_update_reo_wnd: a D-SACK (seen since the
+// window last grew, at most once a round trip) adds a step of min_rtt/4
+// to the reordering window, which lasts 16 recoveries; then it returns
+// to one step. priorDelivered is the delivered count when the newest
+// segment this ACK delivered was sent (0: none).
+func (c *conn) rackUpdateReoWnd(priorDelivered uint32) {
+	if c.p.v.recovery.Int()&2 != 0 || priorDelivered == 0 { // TCP_RACK_STATIC_REO_WND
+		return
+	}
+	if int32(priorDelivered-c.rackLastDelivered) < 0 {
+		c.rackDsackSeen = false
+	}
+	if c.rackDsackSeen {
+		c.rackReoSteps = uint8(min(0xff, int(c.rackReoSteps)+1))
+		c.rackDsackSeen = false
+		c.rackLastDelivered = c.delivered
+		c.rackReoPersist = rackRecoveryThresh
+	} else if c.rackReoPersist == 0 {
+		c.rackReoSteps = 1
 	}
 }

@@ -1,6 +1,8 @@
 package tcp
 
 import (
+	"time"
+
 	"github.com/seed96fbdc48/inet/snmp"
 )
 
@@ -64,82 +66,121 @@ func (c *conn) markLost() {
 }
 
 // fastRetransAlert is tcp_fastretrans_alert: the loss-recovery state
-// machine run on duplicate or SACK-bearing ACKs and in recovery.
-func (c *conn) fastRetransAlert(acked, delivered uint32, isDup, advanced bool, priorInFlight uint32) {
+// machine run on dubious ACKs (duplicates, SACKs, D-SACKs) and outside
+// the Open state. It leaves the window to congControl.
+func (c *conn) fastRetransAlert(priorUna seq, advanced bool) {
+	// D. A state ends once high_seq is ACKed.
+	if c.caState == caOpen {
+		c.retransStamp = time.Time{}
+	} else if !c.sndUna.lt(c.highSeq) && c.caState == caRecovery {
+		if !c.sackOK {
+			c.sackedOut = 0
+		}
+		if c.tryUndoRecovery() {
+			return
+		}
+		c.endCwndReduction()
+		c.dupAcks = 0
+	}
+	// E. The state's own work.
 	switch c.caState {
 	case caRecovery:
-		if !c.sndUna.lt(c.highSeq) {
-			c.endRecovery()
+		if advanced && c.tryUndoPartial(priorUna) {
 			return
 		}
-		// NewReno's partial ACK (RFC 6582) or RACK marks what is
-		// lost now.
+		if c.tryUndoDSACK() {
+			c.tryKeepOpen()
+		}
 		c.identifyLoss(advanced)
-		c.cwndReduction(delivered, advanced)
+		if c.caState != caRecovery {
+			// Undone: a loss in evidence starts a new recovery.
+			if !c.timeToRecover() {
+				return
+			}
+			c.enterRecovery()
+		}
 		return
 	case caLoss:
-		if !c.sndUna.lt(c.highSeq) {
-			c.setCAState(caOpen)
-			c.dupAcks = 0
-			if advanced {
-				c.congAvoid(c.sndUna, acked)
-			}
+		c.processLoss(advanced)
+		lostRetrans := c.identifyLoss(advanced)
+		if c.caState != caOpen && !lostRetrans {
 			return
 		}
-		if advanced {
-			c.congAvoid(c.sndUna, acked)
-		}
-		return
+		// Undone, or retransmissions lost again: on as from Open.
 	}
-	// Open or Disorder.
-	if c.sackedOut > 0 || isDup {
-		if c.caState == caOpen {
-			c.setCAState(caDisorder)
-		}
+	if c.caState <= caDisorder {
+		c.tryUndoDSACK()
 	}
 	c.identifyLoss(advanced)
 	if !c.timeToRecover() {
-		if advanced {
-			c.congAvoid(c.sndUna, acked)
-		}
-		if c.sackedOut == 0 && c.lostOut == 0 && c.caState == caDisorder {
-			c.setCAState(caOpen)
-		}
+		c.tryToOpen()
 		return
 	}
 	c.enterRecovery()
-	c.identifyLoss(advanced)
-	c.cwndReduction(delivered, advanced)
 }
 
-// enterRecovery is tcp_enter_recovery with tcp_init_cwnd_reduction.
+// processLoss is tcp_process_loss, in the Loss state: leave it once the
+// lost data are repaired or proved spurious. (No F-RTO.)
+func (c *conn) processLoss(advanced bool) {
+	recovered := !c.sndUna.lt(c.highSeq)
+	if advanced && c.tryUndoLoss(false) {
+		return
+	}
+	if recovered {
+		c.tryUndoRecovery()
+		if c.caState == caOpen {
+			c.dupAcks = 0
+		}
+		return
+	}
+}
+
+// congControl is tcp_cong_control: the window shrinks by PRR in
+// recovery, else grows if the ACK allows (tcp_may_raise_cwnd: data
+// ACKed, or any forward progress once reordering is above
+// tcp_reordering).
+func (c *conn) congControl(ack seq, acked, delivered uint32, advanced, newlySacked bool) {
+	if c.caState == caRecovery || c.caState == caCWR {
+		c.cwndReduction(delivered, advanced)
+		return
+	}
+	raise := advanced
+	if c.reordering > uint32(c.p.v.reordering.Int()) {
+		raise = advanced || newlySacked
+	}
+	if raise {
+		c.congAvoid(ack, acked)
+	}
+}
+
+// enterRecovery is tcp_enter_recovery with tcp_init_cwnd_reduction: the
+// undo state is recorded, and the window reduced unless it already is.
 func (c *conn) enterRecovery() {
 	if c.sackOK {
 		c.p.stats.TCPExt.Inc(snmp.TCPExtTCPSackRecovery)
 	} else {
 		c.p.stats.TCPExt.Inc(snmp.TCPExtTCPRenoRecovery)
 	}
-	c.highSeq = c.sndNxt
-	c.priorSsthresh = c.ssthresh
-	c.priorCwnd = c.cwnd
-	c.ssthresh = c.cc.ssthresh(c)
-	c.prrDelivered, c.prrOut = 0, 0
-	c.cwndCnt = 0
+	c.priorSsthresh = 0
+	c.initUndo()
+	if c.caState != caCWR && c.caState != caRecovery {
+		c.priorSsthresh = c.currentSsthresh()
+		c.highSeq = c.sndNxt
+		c.tlpActive = false
+		c.cwndCnt = 0
+		c.priorCwnd = c.cwnd
+		c.prrDelivered, c.prrOut = 0, 0
+		c.ssthresh = c.cc.ssthresh(c)
+	}
 	c.setCAState(caRecovery)
 }
 
-// endRecovery is tcp_end_cwnd_reduction: leave recovery with the window
-// at ssthresh.
-func (c *conn) endRecovery() {
-	if c.ssthresh < infiniteSsthresh {
-		c.cwnd = max(c.ssthresh, 2)
+// endCwndReduction is tcp_end_cwnd_reduction: leave recovery with the
+// window at ssthresh (unless the reduction was undone).
+func (c *conn) endCwndReduction() {
+	if c.ssthresh < infiniteSsthresh && (c.caState == caCWR || c.undoActive) {
+		c.cwnd = c.ssthresh
 	}
-	c.cwndCnt = 0
-	c.dupAcks = 0
-	if !c.sackOK {
-		c.sackedOut = 0
-	}
-	c.setCAState(caOpen)
 }
 
 // cwndReduction is tcp_cwnd_reduction: proportional rate reduction (RFC
@@ -171,11 +212,7 @@ func (c *conn) cwndReduction(newly uint32, advanced bool) {
 // enterLoss is tcp_enter_loss, on a retransmission timeout: every packet
 // not SACKed is lost, the window drops to one packet.
 func (c *conn) enterLoss() {
-	if c.caState <= caDisorder || c.sndUna == c.highSeq || (c.caState == caLoss && c.retransmits == 0) {
-		c.priorSsthresh = c.ssthresh
-		c.priorCwnd = c.cwnd
-		c.ssthresh = c.cc.ssthresh(c)
-	}
+	newReduction := c.caState <= caDisorder || !c.highSeq.gt(c.sndUna) || (c.caState == caLoss && c.retransmits == 0)
 	c.lostOut = 0
 	c.retransOut = 0
 	if !c.sackOK {
@@ -192,8 +229,21 @@ func (c *conn) enterLoss() {
 		}
 		sg.flags &^= segRetrans
 	}
+	// Reduce ssthresh unless it was already within this window; the
+	// undo state starts after the marking, as Linux's does.
+	if newReduction {
+		c.priorSsthresh = c.currentSsthresh()
+		c.priorCwnd = c.cwnd
+		c.ssthresh = c.cc.ssthresh(c)
+		c.initUndo()
+	}
 	c.cwnd = c.inFlight() + 1
 	c.cwndCnt = 0
+	// A timeout after many duplicate ACKs says the reordering was
+	// overestimated.
+	if sysR := uint32(c.p.v.reordering.Int()); c.caState <= caDisorder && c.sackedOut >= sysR {
+		c.reordering = min(c.reordering, sysR)
+	}
 	c.highSeq = c.sndNxt
 	c.dupAcks = 0
 	c.setCAState(caLoss)

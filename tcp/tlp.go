@@ -150,6 +150,7 @@ func (c *conn) resend(sg *txSeg) {
 	}
 	c.emit(sg.seq, flags, int(sg.len))
 	sg.sent = c.now()
+	sg.txDelivered = c.delivered
 	sg.flags |= segEverRetr
 	c.totalRetrans++
 	c.bytesRetrans += uint64(sg.len)

@@ -145,7 +145,7 @@ func (c *conn) sendNew(n int, flags uint16) {
 		}
 	}
 	c.emit(sq, flags, n)
-	sg := txSeg{seq: sq, len: uint32(n), sent: now}
+	sg := txSeg{seq: sq, len: uint32(n), sent: now, txDelivered: c.delivered}
 	if flags&wire.TCPFlagFIN != 0 {
 		sg.flags |= segFIN
 	}
@@ -230,7 +230,13 @@ func (c *conn) retransmitSeg(sg *txSeg) {
 		c.retransStamp = now
 	}
 	sg.sent = now
+	sg.txDelivered = c.delivered
 	sg.flags |= segRetrans | segEverRetr
+	// tcp_retransmit_skb counts what D-SACKs may prove spurious.
+	if c.undoRetrans < 0 {
+		c.undoRetrans = 0
+	}
+	c.undoRetrans++
 	c.retransOut++
 	c.totalRetrans++
 	c.bytesRetrans += uint64(sg.len)
