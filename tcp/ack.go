@@ -106,7 +106,8 @@ func (c *conn) ack(s *segment) int {
 	}
 	isDup := !advanced && !winUpdate && !dsack && len(s.data) == 0 && !s.has(wire.TCPFlagFIN) && !s.has(wire.TCPFlagSYN) && c.packetsOut > 0
 	// A spurious retransmission was delivered too (tcp_dsack_seen).
-	delivered := acked + newlySacked + st.dsackSegs
+	// Segments SACKed before were counted then (tcp_clean_rtx_queue).
+	delivered := st.ackedFresh + newlySacked + st.dsackSegs
 	if !c.sackOK && isDup {
 		c.addRenoSack()
 		delivered = 1
@@ -192,6 +193,7 @@ func (c *conn) cleanRtx(a seq, st *sackState) (acked uint32, seqRTT, caRTT time.
 			c.synAcked()
 		}
 		if sg.flags&segSACKed == 0 {
+			st.ackedFresh++
 			// tcp_rate_skb_delivered; a retransmission whose
 			// original the echo shows delivered says nothing
 			// to RACK (tcp_skb_spurious_retrans).
@@ -239,6 +241,7 @@ type sackState struct {
 	reordAcked     seq    // lowest never-retransmitted sequence cumulatively ACKed
 	priorDelivered uint32 // delivered when the newest segment delivered was sent
 	dsackSegs      uint32 // duplicates a D-SACK reports, delivered too
+	ackedFresh     uint32 // packets cumulatively ACKed that were not SACKed before
 }
 
 // sacktag is tcp_sacktag_write_queue: check for a D-SACK (RFC 2883: the

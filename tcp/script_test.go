@@ -60,7 +60,8 @@ func init() {
 		TCPReqQFullDoCookies TCPReqQFullDrop TCPSACKDiscard TCPSYNChallenge TCPSackRecovery TCPSynRetrans
 		TCPTimeouts TCPWinProbe TCPZeroWindowDrop TWRecycled TW TWKilled TCPDelivered EmbryonicRsts
 		TCPLossProbes TCPSpuriousRTOs TCPLostRetransmit TCPSackRecoveryFail TCPRenoRecoveryFail
-		TCPLossFailures TCPSackFailures TCPRenoFailures TcpTimeoutRehash TCPLossProbeRecovery`) {
+		TCPLossFailures TCPSackFailures TCPRenoFailures TcpTimeoutRehash TCPLossProbeRecovery
+		TCPDSACKUndo TCPFullUndo TCPPartialUndo TCPLossUndo`) {
 		compared["TcpExt:"+n] = true
 	}
 }

@@ -114,3 +114,31 @@ func TestUndoReordering(t *testing.T) {
 		})
 	}
 }
+
+// TestUndoTranscript: the host sends 16 segments' worth; the peer SACKs
+// the second to fourth of the first flight, so RACK takes the first for
+// lost and the host fast-retransmits it; the peer then ACKs the first
+// five with a D-SACK for the first (the original was only late), which
+// proves the one retransmission spurious: tcp_try_undo_dsack restores the
+// window (TCPDSACKUndo), and the host sends the rest at once where PRR
+// would have held it back.
+func TestUndoTranscript(t *testing.T) {
+	runEstSockCases(t, []estSockCase{
+		{"D-SACK of a fast retransmission", func(s *script, p *peer, c hsock) {
+			const mss = 1448
+			p.hold = true
+			s.hsend(c, make([]byte, 16*mss), 0)
+			s.take(p)
+			base := p.rcv
+			for i := uint32(2); i <= 4; i++ {
+				s.send(p, p.mk(fACK, nil, oSACK(base+mss, base+i*mss)))
+			}
+			p.rcv = base + 5*mss
+			s.send(p, p.mk(fACK, nil, oSACK(base, base+mss)))
+			s.counters()
+			p.rcv = base + 10*mss
+			s.send(p, p.mk(fACK, nil))
+			s.counters()
+		}},
+	})
+}
