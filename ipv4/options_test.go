@@ -28,17 +28,16 @@ var (
 )
 
 type testLayer struct {
-	t       *testing.T
+	t       testing.TB
 	clk     *clock.Manual
 	l       *Layer
-	out     []sent         // what eth0 and eth1 transmitted
-	sent    int            // how many packets they did
-	discard bool           // count them, keep none
-	udp     []*pkt.Buffer  // UDP delivered to this host
-	sys     *sysctl.Table  //
-	ms      uint32         // the clock as an IP timestamp
-	lo      *loopbackDev   //
-	dev     map[int]string // interface names
+	out     []sent        // what eth0 and eth1 transmitted
+	sent    int           // how many packets they did
+	discard bool          // count them, keep none
+	udp     []*pkt.Buffer // UDP delivered to this host
+	sys     *sysctl.Table
+	ms      uint32 // the clock as an IP timestamp
+	lo      *loopbackDev
 }
 
 type sent struct {
@@ -71,9 +70,9 @@ type udpSink struct{ tl *testLayer }
 func (u udpSink) Receive(p *pkt.Buffer) { u.tl.udp = append(u.tl.udp, p) }
 func (u udpSink) Error(*ICMPError)      {}
 
-func newTestLayer(t *testing.T) *testLayer {
+func newTestLayer(t testing.TB) *testLayer {
 	t.Helper()
-	tl := &testLayer{t: t, clk: clock.NewManual(), sys: sysctl.New(), dev: map[int]string{}}
+	tl := &testLayer{t: t, clk: clock.NewManual(), sys: sysctl.New()}
 	tl.clk.Advance(12*time.Hour + 34*time.Minute + 56*time.Second + 789*time.Millisecond)
 	tl.ms = wire.ICMPTimeMillis(tl.clk.Now())
 	fib := route.New()
@@ -99,7 +98,6 @@ func newTestLayer(t *testing.T) *testLayer {
 			d = tl.lo
 		}
 		tl.l.AddDevice(i.index, i.name, d)
-		tl.dev[i.index] = i.name
 	}
 	tl.l.Register(wire.ProtoUDP, udpSink{tl})
 	t.Cleanup(func() {
@@ -110,7 +108,7 @@ func newTestLayer(t *testing.T) *testLayer {
 	return tl
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
@@ -429,5 +427,36 @@ func TestOptionsAllocs(t *testing.T) {
 	}
 	if tl.sent < 1100 {
 		t.Errorf("%d replies to 1100 requests", tl.sent)
+	}
+}
+
+// BenchmarkEchoOptions measures an echo request and its reply through the
+// layer alone, without options and with ping -R's Record Route or a
+// time-only Timestamp.
+func BenchmarkEchoOptions(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		opts []byte
+	}{
+		{"none", nil},
+		{"record-route", append([]byte{wire.IPOptNOP, wire.IPOptRR, 39, 4}, make([]byte, 36)...)},
+		{"timestamp", append([]byte{wire.IPOptTimestamp, 40, 5, 0}, make([]byte, 36)...)},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			tl := newTestLayer(b)
+			tl.discard = true
+			pk := packet(peerB, hostA, wire.ProtoICMP, c.opts, echoRequest())
+			b.ReportAllocs()
+			b.SetBytes(int64(len(pk)))
+			for range b.N {
+				p := pkt.Get(pkt.DefaultHeadroom, len(pk))
+				copy(p.Bytes(), pk)
+				p.IfIndex, p.PktType = 2, pkt.PacketHost
+				tl.l.Input(p)
+			}
+			if tl.sent < b.N {
+				b.Fatalf("%d replies to %d requests", tl.sent, b.N)
+			}
+		})
 	}
 }
