@@ -256,6 +256,7 @@ func optionCases() []Case {
 		answer("echo-ts-prespecified", rawEcho(cat([]byte{wire.IPOptTimestamp, 28, 5, 3}, a4, zeros(4), a4, zeros(4), b4, zeros(4)), 1)),
 		answer("echo-ts-overflow", rawEcho([]byte{wire.IPOptTimestamp, 8, 9, 0x70, 0, 0, 0, 1}, 1)),
 		answer("port-unreachable-rr", rawUDP(rr3, 5999, "closed")),
+		answer("port-unreachable-rr-long", rawUDP(rr3, 5999, strings.Repeat("x", 1000))),
 		answer("port-unreachable-ts", rawUDP(cat([]byte{wire.IPOptTimestamp, 12, 5, 0}, zeros(8)), 5999, "closed")),
 		answer("parameter-problem-after-rr", rawEcho(cat([]byte{wire.IPOptRR, 7, 4}, zeros(4), []byte{wire.IPOptRouterAlert, 0, 0, 0}, zeros(1)), 1)),
 		answer("parameter-problem-ts-overflow-15", rawEcho([]byte{wire.IPOptTimestamp, 8, 9, 0xf0, 0, 0, 0, 1}, 1)),
