@@ -37,8 +37,8 @@ func (l *Layer) optionMillis() uint32 { return wire.ICMPTimeMillis(l.clk.Now()) 
 // address (the packet's SpecDst) and timestamps in place, with the header
 // checksum left stale as Linux leaves it. A malformed option answers
 // parameter problem (its echo made of the options accepted before it) and
-// counts InHdrErrors. A source-routed packet is dropped while
-// accept_source_route is off, as Linux's default is. It reports whether the
+// counts InHdrErrors. A source-routed packet is dropped, as Linux does
+// with accept_source_route off, its default. It reports whether the
 // packet goes on, and what the check found.
 func (l *Layer) inputOptions(p *pkt.Buffer) (wire.IPv4OptionsInfo, bool) {
 	h := wire.IPv4(p.Bytes())
@@ -53,9 +53,11 @@ func (l *Layer) inputOptions(p *pkt.Buffer) (wire.IPv4OptionsInfo, bool) {
 		p.Release()
 		return info, false
 	}
-	if info.SRR != 0 && p.Flags&pkt.FlagLoopedBack == 0 {
-		// TODO(router issue): accept_source_route (ip_options_rcv_srr
-		// and source-routed forwarding).
+	if info.SRR != 0 {
+		// Looped back too: lo's accept_source_route is off as well
+		// (IN_DEV_SOURCE_ROUTE needs it on all and the device;
+		// checked on the kernel). TODO(router issue): with it on,
+		// ip_options_rcv_srr and source-routed forwarding.
 		p.Release()
 		return info, false
 	}

@@ -317,27 +317,38 @@ func (c closedPort) Receive(p *pkt.Buffer) {
 func (c closedPort) Error(*ICMPError) {}
 
 // TestEchoOfSourceRoute: the answer to a source-routed packet goes back
-// by the recorded route reversed (here looped back, the one way inet
-// accepts source routes until accept_source_route): its first hop, the
-// last address recorded, is the header's destination, the source the
-// final one; EchoOptions reports the IP_RETOPTS form.
+// by the recorded route reversed: its first hop, the last address
+// recorded, is the header's destination, the source the final one.
+// EchoOptions reports the IP_RETOPTS form. (Input drops source-routed
+// packets until accept_source_route; an ICMP error about one shows the
+// echo.)
 func TestEchoOfSourceRoute(t *testing.T) {
 	tl := newTestLayer(t)
 	lsrr := []byte{wire.IPOptLSRR, 11, 12, 198, 18, 0, 7, 198, 18, 0, 2, 0}
-	b := packet(peerB, hostA, wire.ProtoICMP, lsrr, echoRequest())
+	b := packet(peerB, hostA, 253, lsrr, []byte("protocol 253"))
 	var ob [wire.IPv4MaxOptionLen]byte
 	ret, ok := tl.l.EchoOptions(&ob, b)
 	if want := []byte{wire.IPOptLSRR, 11, 4, 198, 18, 0, 2, 198, 18, 0, 7, 0}; !ok || !bytes.Equal(ret, want) {
 		t.Errorf("EchoOptions % x %v, want % x", ret, ok, want)
 	}
 	p := pkt.From(b)
-	p.IfIndex, p.PktType = 2, pkt.PacketHost
+	p.SetNetworkHeader()
+	p.IfIndex, p.PktType, p.RouteType = 2, pkt.PacketHost, uint8(route.TypeLocal)
+	tl.l.SendError(p, wire.ICMPDestUnreach, wire.ICMPProtUnreach, 0)
+	p.Release()
+	e := tl.last().ip
+	if want := []byte{wire.IPOptLSRR, 11, 4, 198, 18, 0, 7, 198, 18, 0, 2, 0}; e.Dst() != peerB || !bytes.Equal(e.Options(), want) {
+		t.Errorf("error to %v with % x, want to %v with % x", e.Dst(), e.Options(), peerB, want)
+	}
+	// Dropped on input, as Linux with accept_source_route off, looped
+	// back too.
+	tl.receive(packet(peerB, hostA, wire.ProtoICMP, lsrr, echoRequest()))
+	p = pkt.From(packet(peerB, hostA, wire.ProtoICMP, lsrr, echoRequest()))
+	p.IfIndex, p.PktType, p.RouteType = 2, pkt.PacketHost, uint8(route.TypeLocal)
 	p.Flags |= pkt.FlagLoopedBack
-	p.RouteType = uint8(route.TypeLocal)
 	tl.l.Input(p)
-	rep := tl.last().ip
-	if want := []byte{wire.IPOptLSRR, 11, 4, 198, 18, 0, 7, 198, 18, 0, 2, 0}; rep.Dst() != peerB || !bytes.Equal(rep.Options(), want) {
-		t.Errorf("reply to %v with % x, want to %v with % x", rep.Dst(), rep.Options(), peerB, want)
+	if len(tl.out) != 0 {
+		t.Errorf("answered a source-routed echo request")
 	}
 	// The source as first recorded hop is dropped (RFC 1812 5.2.4.1).
 	b = packet(peerB, hostA, wire.ProtoICMP, []byte{wire.IPOptSSRR, 11, 12, 198, 18, 0, 2, 198, 18, 0, 9, 0}, echoRequest())

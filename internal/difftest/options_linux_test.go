@@ -245,6 +245,8 @@ func optionCases() []Case {
 		loopOpts("rr-loopback", "127.0.0.1:5000", rr3),
 		loopOpts("rr-own-address", "198.18.0.1:5000", rr3),
 		loopOpts("ts-loopback", "127.0.0.1:5000", cat([]byte{wire.IPOptTimestamp, 20, 5, 1}, zeros(16))),
+		loopOpts("lsrr-loopback", "127.0.0.1:5000", cat([]byte{wire.IPOptLSRR, 7, 4}, []byte{127, 0, 0, 1})),
+		loopOpts("lsrr-own-address", "198.18.0.1:5000", cat([]byte{wire.IPOptLSRR, 7, 4}, a4)),
 
 		// Answers: echo replies and errors carry the options echoed.
 		answer("echo-rr", rawEcho(rr3, 1)),
