@@ -2,6 +2,7 @@ package tcp_test
 
 import (
 	"encoding/binary"
+	"net/netip"
 	"testing"
 	"time"
 
@@ -115,16 +116,33 @@ func TestUndoReordering(t *testing.T) {
 	}
 }
 
-// TestUndoTranscript: the host sends 16 segments' worth; the peer SACKs
-// the second to fourth of the first flight, so RACK takes the first for
-// lost and the host fast-retransmits it; the peer then ACKs the first
-// five with a D-SACK for the first (the original was only late), which
-// proves the one retransmission spurious: tcp_try_undo_dsack restores the
-// window (TCPDSACKUndo), and the host sends the rest at once where PRR
-// would have held it back.
+// TestUndoTranscript: the handshake takes 100 ms (so RACK's reordering
+// window, a quarter of the minimum RTT, outlasts the script's steps on a
+// busy machine); the host sends 16 segments' worth; the peer SACKs the
+// second to fourth of the first flight, so RACK takes the first for lost
+// and the host fast-retransmits it; the peer then ACKs the first five
+// with a D-SACK for the first (the original was only late), which proves
+// the one retransmission spurious: tcp_try_undo_dsack restores the window
+// (TCPDSACKUndo), and the host sends the rest at once where PRR would
+// have held it back.
 func TestUndoTranscript(t *testing.T) {
-	runEstSockCases(t, []estSockCase{
-		{"D-SACK of a fast retransmission", func(s *script, p *peer, c hsock) {
+	t.Run("D-SACK of a fast retransmission", func(t *testing.T) {
+		diffScript(t, func(s *script) {
+			ln := s.w.socket()
+			mustNil(s.t, ln.bind(netip.AddrPortFrom(hostIP, hostPort)))
+			mustNil(s.t, ln.listen(8))
+			p := newPeer(s.w, hostPort, peerPort)
+			syn := seg{sport: p.pport, dport: p.hport, seq: p.iss, flags: fSYN, win: p.win, opts: p.synOpts()}
+			sa := only(t, p.send(syn), "SYN-ACK")
+			p.ts = sa.o.HasTimestamp
+			p.w.sleep(100 * time.Millisecond)
+			if got := p.send(p.mk(fACK, nil)); len(got) != 0 {
+				t.Fatalf("%s: answers to the handshake's ACK: %v", p.w.name(), got)
+			}
+			c, _, err := ln.accept(0)
+			mustNil(t, err)
+			s.c0 = s.w.counters()
+
 			const mss = 1448
 			p.hold = true
 			s.hsend(c, make([]byte, 16*mss), 0)
@@ -139,6 +157,6 @@ func TestUndoTranscript(t *testing.T) {
 			p.rcv = base + 10*mss
 			s.send(p, p.mk(fACK, nil))
 			s.counters()
-		}},
+		})
 	})
 }
