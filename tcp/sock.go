@@ -279,6 +279,7 @@ func (c *conn) Close() error {
 		c.setState(stateClose)
 		c.listenStop()
 		c.stopTimers()
+		c.destroy()
 		c.Mu.Unlock()
 		return nil
 	}

@@ -67,8 +67,16 @@ func (c *conn) done2() {
 	c.Wq.Notify(wakeAll)
 }
 
-// destroy frees what a closed, orphaned connection holds.
+// destroy frees what a closed, orphaned connection holds, its port too
+// (inet_csk_destroy_sock: tcp_v4_destroy_sock puts the port whatever
+// SOCK_BINDPORT_LOCK says; a TIME-WAIT entry holds it on its own).
 func (c *conn) destroy() {
+	c.p.mu.Lock()
+	c.p.unhashLocked(c)
+	if c.bound {
+		c.p.unbindLocked(binding{c: c}, c.local.Port())
+	}
+	c.p.mu.Unlock()
 	c.sndq.release()
 	c.rcvq.release()
 	c.rmemAlloc = 0

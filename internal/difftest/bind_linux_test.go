@@ -382,6 +382,36 @@ func bindCases() []Case {
 			r.GetSockName(s)
 		}},
 	)
+	// A closed TCP socket gives its port back (inet_csk_destroy_sock puts
+	// it even when bind named it): a second bind, without SO_REUSEADDR,
+	// succeeds after a bound socket, a listener, and a listener whose
+	// child was never accepted are closed.
+	tcpRebind := func(name string, setup func(r *R, s int) (settle func())) Case {
+		return Case{Name: "tcp-rebind-after-close-" + name, Run: func(r *R) {
+			s := r.Socket(unix.AF_INET, unix.SOCK_STREAM, 0)
+			r.Bind(s, SA("0.0.0.0:5000"))
+			settle := setup(r, s)
+			r.Close(s)
+			if settle != nil {
+				settle()
+			}
+			s2 := r.Socket(unix.AF_INET, unix.SOCK_STREAM, 0)
+			r.Bind(s2, SA("0.0.0.0:5000"))
+			r.Listen(s2, 5)
+		}}
+	}
+	cs = append(cs,
+		tcpRebind("bound", func(r *R, s int) func() { return nil }),
+		tcpRebind("listener", func(r *R, s int) func() { r.Listen(s, 5); return nil }),
+		tcpRebind("listener-with-child", func(r *R, s int) func() {
+			r.Listen(s, 5)
+			c := r.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_NONBLOCK, 0)
+			r.Connect(c, SA("127.0.0.1:5000"))
+			r.WaitFor(c, unix.POLLOUT)
+			// The child's reset reaches the client.
+			return func() { r.WaitFor(c, unix.POLLIN) }
+		}),
+	)
 	return cs
 }
 
