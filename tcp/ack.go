@@ -46,7 +46,7 @@ func (c *conn) ack(s *segment) int {
 			d := st.newly + st.dsackSegs
 			c.delivered += d
 			c.p.stats.TCPExt.Add(snmp.TCPExtTCPDelivered, uint64(d))
-			c.fastRetransAlert(priorUna, false)
+			c.fastRetransAlert(priorUna, false, false, &st)
 		}
 		return 0
 	}
@@ -69,6 +69,11 @@ func (c *conn) ack(s *segment) int {
 	}
 	newlySacked, dsack := st.newly, st.dsack
 	acked, rttSample, caRTT := c.cleanRtx(a, &st)
+	if !c.sackOK && st.retransAcked {
+		// Without SACK a cumulative ACK cannot tell which
+		// transmission arrived.
+		st.origAcked = false
+	}
 	c.sndUna = a
 	// A hole never retransmitted filled by this ACK, below what was
 	// SACKed before: reordering (tcp_clean_rtx_queue).
@@ -105,6 +110,7 @@ func (c *conn) ack(s *segment) int {
 		}
 	}
 	isDup := !advanced && !winUpdate && !dsack && len(s.data) == 0 && !s.has(wire.TCPFlagFIN) && !s.has(wire.TCPFlagSYN) && c.packetsOut > 0
+	numDupack := isDup
 	// A spurious retransmission was delivered too (tcp_dsack_seen).
 	// Segments SACKed before were counted then (tcp_clean_rtx_queue).
 	delivered := st.ackedFresh + newlySacked + st.dsackSegs
@@ -120,7 +126,7 @@ func (c *conn) ack(s *segment) int {
 	c.rackUpdateReoWnd(st.priorDelivered)
 	c.processTLPAck(a, advanced, st.dsackTLP, winUpdate || len(s.data) > 0 || s.has(wire.TCPFlagFIN), newlySacked > 0)
 	if c.caState != caOpen || isDup || newlySacked > 0 || dsack || c.lostOut > 0 {
-		c.fastRetransAlert(priorUna, advanced)
+		c.fastRetransAlert(priorUna, advanced, numDupack, &st)
 	}
 	c.congControl(a, acked, delivered, advanced, newlySacked > 0)
 	if priorPackets == 0 {
@@ -185,9 +191,17 @@ func (c *conn) cleanRtx(a seq, st *sackState) (acked uint32, seqRTT, caRTT time.
 				first = sg.sent
 			}
 			last = sg.sent
-			if sg.flags&segSACKed == 0 && sg.seq.lt(st.reordAcked) {
-				st.reordAcked = sg.seq
+			if sg.flags&segSACKed == 0 {
+				if sg.seq.lt(st.reordAcked) {
+					st.reordAcked = sg.seq
+				}
+				if sg.end().le(c.highSeq) {
+					st.origAcked = true
+				}
 			}
+		}
+		if sg.flags&segEverRetr != 0 {
+			st.retransAcked = true
 		}
 		if sg.flags&segSYN != 0 {
 			c.synAcked()
@@ -242,6 +256,10 @@ type sackState struct {
 	priorDelivered uint32 // delivered when the newest segment delivered was sent
 	dsackSegs      uint32 // duplicates a D-SACK reports, delivered too
 	ackedFresh     uint32 // packets cumulatively ACKed that were not SACKed before
+	// origAcked: data never retransmitted, sent before the recovery
+	// point, was (S)ACKed (FLAG_ORIG_SACK_ACKED).
+	origAcked    bool
+	retransAcked bool // FLAG_RETRANS_DATA_ACKED
 }
 
 // sacktag is tcp_sacktag_write_queue: check for a D-SACK (RFC 2883: the
@@ -346,6 +364,9 @@ func (c *conn) sacktagOne(sg *txSeg, st *sackState, dupSack bool, una, fack seq)
 				// A hole never retransmitted, filled: reordering.
 				if sg.seq.lt(fack) && sg.seq.lt(st.reord) {
 					st.reord = sg.seq
+				}
+				if sg.end().le(c.highSeq) {
+					st.origAcked = true
 				}
 			}
 			if sg.flags&segLost != 0 {

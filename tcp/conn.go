@@ -247,7 +247,11 @@ type conn struct {
 	undoMarker  seq
 	undoActive  bool // undo_marker is set
 	undoRetrans int32
-	dsackDups   uint32 // segments the peer reported duplicate (tcpi_dsack_dups)
+	// F-RTO after a timeout (tp->frto), and its request to send new
+	// data rather than retransmit after this ACK (REXMIT_NEW).
+	frto      bool
+	frtoNew   bool
+	dsackDups uint32 // segments the peer reported duplicate (tcpi_dsack_dups)
 	// The timestamp echo of the ACK being processed, less tsOffset
 	// (rx_opt.saw_tstamp, rcv_tsecr).
 	ackSawTS bool

@@ -53,7 +53,7 @@ type settings struct {
 	slowStartAfterIdle, notsentLowat, advWinScale, moderateRcvbuf     *sysctl.Var
 	baseMSS, minSndMSS, challengeLimit, invalidRatelimit, reordering  *sysctl.Var
 	stdurg, somaxconn, twReuse, maxOrphans, autocorking, maxTwBuckets *sysctl.Var
-	earlyRetrans, recovery, appWin, maxReordering                     *sysctl.Var
+	earlyRetrans, recovery, appWin, maxReordering, frto               *sysctl.Var
 }
 
 func (p *Proto) loadSettings() {
@@ -75,7 +75,7 @@ func (p *Proto) loadSettings() {
 		reordering: v("tcp_reordering"), stdurg: v("tcp_stdurg"), somaxconn: t.MustVar("net.core.somaxconn"),
 		twReuse: v("tcp_tw_reuse"), maxOrphans: v("tcp_max_orphans"), autocorking: v("tcp_autocorking"),
 		maxTwBuckets: v("tcp_max_tw_buckets"), earlyRetrans: v("tcp_early_retrans"), recovery: v("tcp_recovery"), appWin: v("tcp_app_win"),
-		maxReordering: v("tcp_max_reordering"),
+		maxReordering: v("tcp_max_reordering"), frto: v("tcp_frto"),
 	}
 }
 

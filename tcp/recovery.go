@@ -68,7 +68,7 @@ func (c *conn) markLost() {
 // fastRetransAlert is tcp_fastretrans_alert: the loss-recovery state
 // machine run on dubious ACKs (duplicates, SACKs, D-SACKs) and outside
 // the Open state. It leaves the window to congControl.
-func (c *conn) fastRetransAlert(priorUna seq, advanced bool) {
+func (c *conn) fastRetransAlert(priorUna seq, advanced, numDupack bool, st *sackState) {
 	// D. A state ends once high_seq is ACKed.
 	if c.caState == caOpen {
 		c.retransStamp = time.Time{}
@@ -101,7 +101,7 @@ func (c *conn) fastRetransAlert(priorUna seq, advanced bool) {
 		}
 		return
 	case caLoss:
-		c.processLoss(advanced)
+		c.processLoss(advanced, numDupack, st)
 		lostRetrans := c.identifyLoss(advanced)
 		if c.caState != caOpen && !lostRetrans {
 			return
@@ -120,11 +120,36 @@ func (c *conn) fastRetransAlert(priorUna seq, advanced bool) {
 }
 
 // processLoss is tcp_process_loss, in the Loss state: leave it once the
-// lost data are repaired or proved spurious. (No F-RTO.)
-func (c *conn) processLoss(advanced bool) {
+// lost data are repaired or proved spurious, with F-RTO (RFC 5682's SACK
+// version, tcp_frto) when the timeout allowed it: after the
+// retransmission of the head, the first ACK that advances sends new data
+// instead of more retransmissions (frtoNew, tcp_xmit_recovery's
+// REXMIT_NEW); an ACK then of never-retransmitted data proves the timeout
+// spurious, a SACK or duplicate ACK the loss real.
+func (c *conn) processLoss(advanced, numDupack bool, st *sackState) {
 	recovered := !c.sndUna.lt(c.highSeq)
 	if advanced && c.tryUndoLoss(false) {
 		return
+	}
+	if c.frto {
+		// Step 3.b: a timeout is spurious if not all data were lost.
+		if st.origAcked && c.tryUndoLoss(true) {
+			return
+		}
+		if c.sndNxt.gt(c.highSeq) {
+			if st.newly > 0 || numDupack {
+				c.frto = false // step 3.a: the loss was real
+			}
+		} else if advanced && !recovered {
+			c.highSeq = c.sndNxt
+			// Step 2.b: send new data, once the window has grown
+			// on this ACK, else fall back to recovery.
+			if c.unsent() > 0 && c.sndUna.add(c.sndWnd).gt(c.sndNxt) {
+				c.frtoNew = true
+				return
+			}
+			c.frto = false
+		}
 	}
 	if recovered {
 		c.tryUndoRecovery()
@@ -212,6 +237,7 @@ func (c *conn) cwndReduction(newly uint32, advanced bool) {
 // enterLoss is tcp_enter_loss, on a retransmission timeout: every packet
 // not SACKed is lost, the window drops to one packet.
 func (c *conn) enterLoss() {
+	newRecovery := c.caState < caRecovery
 	newReduction := c.caState <= caDisorder || !c.highSeq.gt(c.sndUna) || (c.caState == caLoss && c.retransmits == 0)
 	c.lostOut = 0
 	c.retransOut = 0
@@ -247,6 +273,10 @@ func (c *conn) enterLoss() {
 	c.highSeq = c.sndNxt
 	c.dupAcks = 0
 	c.setCAState(caLoss)
+	// F-RTO (RFC 5682 3.1 step 1) unless a recovery was under way, but
+	// for repeated timeouts of the same head (3.2).
+	c.frto = c.p.v.frto.Int() != 0 && (newRecovery || c.retransmits > 0)
+	c.frtoNew = false
 }
 
 // timeoutMarkLost is tcp_mark_skb_lost as tcp_timeout_mark_lost calls it

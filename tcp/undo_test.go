@@ -126,24 +126,30 @@ func TestUndoReordering(t *testing.T) {
 // (TCPDSACKUndo), and the host sends the rest at once where PRR would
 // have held it back.
 func TestUndoTranscript(t *testing.T) {
+	// established100 is an established connection whose handshake took
+	// 100 ms.
+	established100 := func(s *script) (*peer, hsock) {
+		t := s.t
+		ln := s.w.socket()
+		mustNil(t, ln.bind(netip.AddrPortFrom(hostIP, hostPort)))
+		mustNil(t, ln.listen(8))
+		p := newPeer(s.w, hostPort, peerPort)
+		syn := seg{sport: p.pport, dport: p.hport, seq: p.iss, flags: fSYN, win: p.win, opts: p.synOpts()}
+		sa := only(t, p.send(syn), "SYN-ACK")
+		p.ts = sa.o.HasTimestamp
+		p.w.sleep(100 * time.Millisecond)
+		if got := p.send(p.mk(fACK, nil)); len(got) != 0 {
+			t.Fatalf("%s: answers to the handshake's ACK: %v", p.w.name(), got)
+		}
+		c, _, err := ln.accept(0)
+		mustNil(t, err)
+		s.c0 = s.w.counters()
+		return p, c
+	}
+	const mss = 1448
 	t.Run("D-SACK of a fast retransmission", func(t *testing.T) {
 		diffScript(t, func(s *script) {
-			ln := s.w.socket()
-			mustNil(s.t, ln.bind(netip.AddrPortFrom(hostIP, hostPort)))
-			mustNil(s.t, ln.listen(8))
-			p := newPeer(s.w, hostPort, peerPort)
-			syn := seg{sport: p.pport, dport: p.hport, seq: p.iss, flags: fSYN, win: p.win, opts: p.synOpts()}
-			sa := only(t, p.send(syn), "SYN-ACK")
-			p.ts = sa.o.HasTimestamp
-			p.w.sleep(100 * time.Millisecond)
-			if got := p.send(p.mk(fACK, nil)); len(got) != 0 {
-				t.Fatalf("%s: answers to the handshake's ACK: %v", p.w.name(), got)
-			}
-			c, _, err := ln.accept(0)
-			mustNil(t, err)
-			s.c0 = s.w.counters()
-
-			const mss = 1448
+			p, c := established100(s)
 			p.hold = true
 			s.hsend(c, make([]byte, 16*mss), 0)
 			s.take(p)
@@ -155,6 +161,28 @@ func TestUndoTranscript(t *testing.T) {
 			s.send(p, p.mk(fACK, nil, oSACK(base, base+mss)))
 			s.counters()
 			p.rcv = base + 10*mss
+			s.send(p, p.mk(fACK, nil))
+			s.counters()
+		})
+	})
+	// F-RTO (tcp_frto 2): the flight's ACKs are late, a loss probe then
+	// the timeout resend; the ACK that then comes covers segments never
+	// retransmitted, so the timeout was spurious (RFC 5682 3.1 step 3.b,
+	// tcp_try_undo_loss): TCPSpuriousRTOs and TCPLossUndo, the state is
+	// Open again with the window from before, and new data go out instead
+	// of retransmissions.
+	t.Run("spurious timeout", func(t *testing.T) {
+		diffScript(t, func(s *script) {
+			p, c := established100(s)
+			p.hold = true
+			s.hsend(c, make([]byte, 16*mss), 0)
+			s.take(p)
+			base := p.rcv
+			s.sleep(p, 700*time.Millisecond)
+			p.rcv = base + 5*mss
+			s.send(p, p.mk(fACK, nil))
+			s.counters()
+			p.rcv = base + 12*mss
 			s.send(p, p.mk(fACK, nil))
 			s.counters()
 		})

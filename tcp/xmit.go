@@ -38,7 +38,20 @@ func (c *conn) pushPending() {
 	default:
 		return
 	}
-	c.retransmitLost()
+	if c.frtoNew {
+		// tcp_xmit_recovery with REXMIT_NEW: new data first (Nagle
+		// off); if none could go, F-RTO gives way to retransmission.
+		c.frtoNew = false
+		if c.writeXmit(true, false) > 0 {
+			c.scheduleLossProbe(false)
+		}
+		if !c.sndNxt.gt(c.highSeq) {
+			c.frto = false
+			c.retransmitLost()
+		}
+	} else {
+		c.retransmitLost()
+	}
 	if c.writeXmit(false, false) > 0 {
 		c.scheduleLossProbe(false)
 	}
