@@ -9,7 +9,10 @@
 // the RFC 6298 retransmission timer in jiffies with Linux's 200 ms minimum
 // and 120 s maximum, tail loss probes and RACK (RFC 8985), SACK fast
 // recovery (RFC 6675) with proportional rate reduction (RFC 6937), NewReno
-// without SACK, CUBIC (RFC 9438, Linux's default) and Reno with an initial
+// without SACK, the undo of spurious recoveries by D-SACKs and timestamps
+// and F-RTO (RFC 5682), reordering measured from SACKs (tp->reordering,
+// RACK's reordering window growing on D-SACKs), CUBIC (RFC 9438,
+// Linux's default) and Reno with an initial
 // window of 10, delayed and quick ACKs, Nagle, TCP_CORK, zero-window
 // probing, keepalive, linger, listen backlogs with SYN cookies, urgent
 // data, ICMP errors and PMTU, receive windows from Linux's memory
@@ -25,8 +28,8 @@
 // storage from pools and give it back when empty: an idle connection holds
 // about 2.3 KB, the data path allocates nothing per segment.
 //
-// Not yet: TCP Fast Open, MD5 and AO signatures, ECN, F-RTO and the undo
-// of spurious recoveries, pacing, TSO/GSO, MPTCP, TCP_REPAIR, zero-copy,
+// Not yet: TCP Fast Open, MD5 and AO signatures, ECN, pacing, TSO/GSO,
+// MPTCP, TCP_REPAIR, zero-copy, reordering measured without SACK,
 // the ICMP RTO revert of RFC 6069, Linux's coalescing and collapsing of
 // queued segments (windows under memory pressure differ by a segment or
 // two).
