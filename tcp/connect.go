@@ -72,6 +72,11 @@ func (c *conn) syncMSS() {
 	if c.rt != nil && c.rt.MTU > 0 {
 		mss = min(mss, uint32(c.rt.MTU-40))
 	}
+	// The IP options' room (icsk_ext_hdr_len), after the clamp
+	// (tcp_mtu_to_mss).
+	if p := c.Opts.IPOptions.Load(); p != nil {
+		mss -= uint32(len(*p))
+	}
 	if c.tsOK {
 		mss -= 12
 	}

@@ -86,8 +86,10 @@ func (l *conn) cookieACK(s *segment) bool {
 		return false
 	}
 	l.p.stats.TCPExt.Inc(snmp.TCPExtSyncookiesRecv)
+	// The SYN's options are gone: the ACK's are taken instead, hoping
+	// they are the same (RFC 1122 4.2.3.8; tcp_v4_save_options).
 	r := &request{local: s.dst, remote: s.src, irs: s.seq - 1, iss: s.ack - 1, mss: msstab[idx],
-		ifindex: s.ifindex, tos: s.tos, peerWnd: s.wnd, created: l.now()}
+		ifindex: s.ifindex, tos: s.tos, peerWnd: s.wnd, created: l.now(), ipOpts: l.p.savedOptions(s)}
 	if s.opts.HasTimestamp && l.p.v.timestamps.Int() != 0 {
 		ecr := s.opts.TSEcr
 		r.tsOK = true
@@ -112,8 +114,9 @@ func (l *conn) cookieACK(s *segment) bool {
 }
 
 // sendSegment sends a segment on behalf of a listener (a SYN-ACK): no
-// connection state, DF with identifier 0, the listener's TTL.
-func (p *Proto) sendSegment(local, remote netip.AddrPort, h *wire.TCPHeader, o *wire.TCPOptions, l *conn, tos uint8) {
+// connection state, DF with identifier 0, the listener's TTL, the IP
+// options opts (socket form, may be nil).
+func (p *Proto) sendSegment(local, remote netip.AddrPort, h *wire.TCPHeader, o *wire.TCPOptions, l *conn, opts []byte) {
 	ol := o.Len()
 	pk := pkt.Get(pkt.DefaultHeadroom, 20+ol)
 	b := pk.Bytes()
@@ -125,11 +128,23 @@ func (p *Proto) sendSegment(local, remote netip.AddrPort, h *wire.TCPHeader, o *
 	pk.Flags |= pkt.FlagChecksumOK
 	p.stats.TCP.Inc(snmp.TCPOutSegs)
 	sp := sendParams(local, remote, l)
+	sp.Options = opts
 	_ = p.ip.Output(pk, &sp)
 }
 
-// sendAckFor acknowledges an out-of-window segment for a request.
+// sendAckFor acknowledges an out-of-window segment for a request
+// (tcp_v4_reqsk_send_ack), the segment's IP options echoed
+// (ip_send_unicast_reply).
 func (p *Proto) sendAckFor(r *request, s *segment, l *conn) {
+	var opts []byte
+	if s.hasIPOptions() {
+		var ob [wire.IPv4MaxOptionLen]byte
+		var ok bool
+		if opts, ok = p.echoOptions(&ob, s); !ok {
+			p.stats.TCP.Inc(snmp.TCPOutSegs)
+			return
+		}
+	}
 	var o wire.TCPOptions
 	if r.tsOK {
 		o.HasTimestamp = true
@@ -138,7 +153,7 @@ func (p *Proto) sendAckFor(r *request, s *segment, l *conn) {
 	}
 	h := wire.TCPHeader{SrcPort: r.local.Port(), DstPort: r.remote.Port(), Seq: uint32(r.iss + 1), Ack: uint32(r.irs + 1),
 		Flags: wire.TCPFlagACK, Window: uint16(min(r.rcvWnd>>r.rcvWscale, 65535))}
-	p.sendSegment(r.local, r.remote, &h, &o, l, r.tos)
+	p.sendSegment(r.local, r.remote, &h, &o, l, opts)
 }
 
 // sendParams are the IP header choices for a listener's own segments.

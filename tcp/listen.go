@@ -49,6 +49,10 @@ type request struct {
 	numRetrans    int       // SYN-ACKs sent again (num_retrans)
 	acked         bool      // the handshake's ACK came but was held (defer accept, full queue)
 	lastOOWAck    time.Time // tcp_oow_rate_limited
+	// ipOpts are the SYN's IP options echoed (ireq_opt, from
+	// tcp_v4_save_options): the SYN-ACK carries them and the child
+	// takes them for its own (inet_opt). nil when the SYN had none.
+	ipOpts []byte
 }
 
 // listenSegment handles a segment for a listening socket: a SYN starts a
@@ -107,7 +111,7 @@ func (l *conn) connRequest(s *segment) {
 	}
 	r := &request{
 		local: s.dst, remote: s.src, irs: s.seq, ifindex: s.ifindex, tos: s.tos,
-		peerWnd: s.wnd, created: l.now(),
+		peerWnd: s.wnd, created: l.now(), ipOpts: l.p.savedOptions(s),
 	}
 	o := &s.opts
 	r.mss = o.MSS
@@ -219,7 +223,8 @@ func (l *conn) synAckTimer(r *request) {
 }
 
 // sendSynAck sends the SYN-ACK of a request (tcp_v4_send_synack): DF with
-// identifier 0, the listener's TTL and TOS.
+// identifier 0, the listener's TTL and TOS, the SYN's options echoed
+// (ireq_opt; never the listener's own IP_OPTIONS).
 func (l *conn) sendSynAck(r *request) {
 	var o wire.TCPOptions
 	o.MSS = l.advMSSFor(nil)
@@ -240,7 +245,7 @@ func (l *conn) sendSynAck(r *request) {
 		Seq: uint32(r.iss), Ack: uint32(r.irs + 1),
 		Flags: wire.TCPFlagSYN | wire.TCPFlagACK, Window: uint16(min(r.rcvWnd, 65535)),
 	}
-	l.p.sendSegment(r.local, r.remote, &h, &o, l, r.tos)
+	l.p.sendSegment(r.local, r.remote, &h, &o, l, r.ipOpts)
 }
 
 // requestSegment is tcp_check_req: a segment for a handshake in progress.
@@ -371,6 +376,11 @@ func (l *conn) deferRetries() int { return int(l.deferAccept) }
 func (l *conn) createChild(r *request, s *segment) {
 	c := l.p.newConn()
 	l.inheritOptions(c)
+	// The request's options become the child's (tcp_v4_syn_recv_sock
+	// moves ireq_opt to inet_opt; the listener's are not inherited).
+	if r.ipOpts != nil {
+		c.Opts.IPOptions.Store(&r.ipOpts)
+	}
 	c.local, c.remote = r.local, r.remote
 	c.iss, c.irs = r.iss, r.irs
 	c.sndUna, c.sndNxt, c.sndMax = r.iss+1, r.iss+1, r.iss+1
@@ -471,9 +481,6 @@ func (l *conn) inheritOptions(c *conn) {
 	co.RecvErr.Store(lo.RecvErr.Load())
 	co.Freebind.Store(lo.Freebind.Load())
 	co.Transparent.Store(lo.Transparent.Load())
-	if p := lo.IPOptions.Load(); p != nil {
-		co.IPOptions.Store(p)
-	}
 	c.nodelay, c.cork = l.nodelay, l.cork
 	c.keepIdle, c.keepIntvl, c.keepCnt = l.keepIdle, l.keepIntvl, l.keepCnt
 	c.userTimeout = l.userTimeout

@@ -190,18 +190,28 @@ func (p *Proto) sendReset(s *segment) {
 	p.sendControl(s, &h)
 }
 
-// sendControl sends a header-only segment in answer to s from no socket.
+// sendControl sends a header-only segment in answer to s from no socket,
+// with s's IP options echoed (ip_send_unicast_reply: nothing leaves when
+// they cannot be; Linux counts the segment all the same).
 func (p *Proto) sendControl(s *segment, h *wire.TCPHeader) {
-	pk := pkt.Get(pkt.DefaultHeadroom, 20)
-	b := pk.Bytes()
-	h.Emit(b)
-	wire.TCP(b).ComputeChecksum(s.dst.Addr(), s.src.Addr())
-	pk.Flags |= pkt.FlagChecksumOK
 	p.stats.TCP.Inc(snmp.TCPOutSegs)
 	if h.Flags&wire.TCPFlagRST != 0 {
 		p.stats.TCP.Inc(snmp.TCPOutRsts)
 	}
 	sp := ipv4.SendParams{Dst: s.src.Addr(), Src: s.dst.Addr(), Proto: unix.IPPROTO_TCP, TOS: s.tos &^ 3, DF: true, AnySrc: true}
+	if s.hasIPOptions() {
+		var ob [wire.IPv4MaxOptionLen]byte
+		opts, ok := p.echoOptions(&ob, s)
+		if !ok {
+			return
+		}
+		sp.Options = opts
+	}
+	pk := pkt.Get(pkt.DefaultHeadroom, 20)
+	b := pk.Bytes()
+	h.Emit(b)
+	wire.TCP(b).ComputeChecksum(s.dst.Addr(), s.src.Addr())
+	pk.Flags |= pkt.FlagChecksumOK
 	_ = p.ip.Output(pk, &sp)
 }
 

@@ -20,6 +20,10 @@ type segment struct {
 	tos, ttl uint8
 	ifindex  int
 	ipLen    int // the IP packet's length, for its memory charge
+	// iph is the IPv4 header as input left it (options with this
+	// host's entries), valid while the segment is processed: answers
+	// echo its options (ip_options_echo).
+	iph wire.IPv4
 }
 
 func parseSegment(th wire.TCP, ip wire.IPv4) segment {
@@ -35,6 +39,7 @@ func parseSegment(th wire.TCP, ip wire.IPv4) segment {
 		tos:   ip.TOS(),
 		ttl:   ip.TTL(),
 		ipLen: ip.TotalLen(),
+		iph:   ip,
 	}
 	if o := th.Options(); len(o) > 0 {
 		s.opts = wire.ParseTCPOptions(o, s.flags&wire.TCPFlagSYN != 0)
@@ -57,3 +62,34 @@ func (s *segment) seqLen() uint32 {
 }
 
 func (s *segment) end() seq { return s.seq.add(s.seqLen()) }
+
+// echoOptions is ip_options_echo for an answer to s: the options, in the
+// form a socket sends them, that tcp_v4_save_options keeps for a request
+// and ip_send_unicast_reply puts on a reset or ACK sent without a socket.
+// They are nil when s had none; ok is false when Linux finds them
+// unusable (no reply then; a request keeps none). dst holds them.
+func (p *Proto) echoOptions(dst *[wire.IPv4MaxOptionLen]byte, s *segment) ([]byte, bool) {
+	if !s.hasIPOptions() {
+		return nil, true
+	}
+	return p.ip.EchoOptions(dst, s.iph)
+}
+
+// hasIPOptions reports whether s's IP header carried options.
+func (s *segment) hasIPOptions() bool {
+	return len(s.iph) > wire.IPv4MinHeaderLen && s.iph.HeaderLen() > wire.IPv4MinHeaderLen
+}
+
+// savedOptions is tcp_v4_save_options: a copy of the options echoed from
+// s for a request, nil when s had none or they cannot be echoed.
+func (p *Proto) savedOptions(s *segment) []byte {
+	if !s.hasIPOptions() {
+		return nil
+	}
+	var b [wire.IPv4MaxOptionLen]byte
+	o, ok := p.echoOptions(&b, s)
+	if !ok || len(o) == 0 {
+		return nil
+	}
+	return append([]byte(nil), o...)
+}

@@ -389,6 +389,16 @@ func (c *conn) MTU() (int, bool) {
 
 // OptionChanged reacts to SOL_SOCKET and SOL_IP options.
 func (c *conn) OptionChanged(level, name int) {
+	if level == unix.SOL_IP && name == unix.IP_OPTIONS {
+		// The options' room changes the MSS (icsk_ext_hdr_len and
+		// icsk_sync_mss in do_ip_setsockopt).
+		c.Mu.Lock()
+		if c.state != stateClose && c.state != stateListen && c.state != stateSynSent {
+			c.syncMSS()
+		}
+		c.Mu.Unlock()
+		return
+	}
 	if level == unix.SOL_SOCKET {
 		switch name {
 		case unix.SO_KEEPALIVE:

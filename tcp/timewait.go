@@ -252,9 +252,9 @@ func (p *Proto) timewaitArrived(tw *timewait, s *segment) {
 			ln.Mu.Unlock()
 			return
 		}
-		tw.sendAck()
+		tw.sendAck(s)
 	case twACK:
-		tw.sendAck()
+		tw.sendAck(s)
 	case twRST:
 		p.sendReset(s)
 		tw.kill()
@@ -265,8 +265,18 @@ func (p *Proto) timewaitArrived(tw *timewait, s *segment) {
 	}
 }
 
-// sendAck is tcp_v4_timewait_ack.
-func (tw *timewait) sendAck() {
+// sendAck is tcp_v4_timewait_ack: the answer to s, with s's IP options
+// echoed (ip_send_unicast_reply; nothing leaves when they cannot be).
+func (tw *timewait) sendAck(s *segment) {
+	var opts []byte
+	if s.hasIPOptions() {
+		var ob [wire.IPv4MaxOptionLen]byte
+		var ok bool
+		if opts, ok = tw.p.echoOptions(&ob, s); !ok {
+			tw.p.stats.TCP.Inc(snmp.TCPOutSegs)
+			return
+		}
+	}
 	tw.mu.Lock()
 	var o wire.TCPOptions
 	if tw.tsOK {
@@ -287,8 +297,8 @@ func (tw *timewait) sendAck() {
 	pk.Flags |= pkt.FlagChecksumOK
 	tw.p.stats.TCP.Inc(snmp.TCPOutSegs)
 	sp := ipv4.SendParams{Dst: tw.remote.Addr(), Src: tw.local.Addr(), Proto: unix.IPPROTO_TCP,
-		TTL: tw.ttl, TOS: tw.tos, DF: tw.df, Mark: tw.mark, Priority: tw.prio}
-	if tw.rt != nil {
+		TTL: tw.ttl, TOS: tw.tos, DF: tw.df, Mark: tw.mark, Priority: tw.prio, Options: opts}
+	if tw.rt != nil && opts == nil {
 		_ = tw.p.ip.OutputRoute(pk, &sp, tw.rt)
 		return
 	}
