@@ -381,6 +381,8 @@ func (l *conn) createChild(r *request, s *segment) {
 	if r.ipOpts != nil {
 		c.Opts.IPOptions.Store(&r.ipOpts)
 	}
+	// Identifiers start at random (inet_id, get_random_u16).
+	c.ipID.Store(l.p.env.Rand.Uint32() & 0xffff)
 	c.local, c.remote = r.local, r.remote
 	c.iss, c.irs = r.iss, r.irs
 	c.sndUna, c.sndNxt, c.sndMax = r.iss+1, r.iss+1, r.iss+1

@@ -21,6 +21,9 @@ type Host interface {
 	Bind(fd int, sa []byte) error
 	Connect(fd int, sa []byte) error
 	Listen(fd, backlog int) error
+	// Accept is accept4(2); it returns the new handle and the peer's
+	// sockaddr as written.
+	Accept(fd, flags int) (int, []byte, error)
 	// GetSockName and GetPeerName return the sockaddr the kernel writes
 	// (its length is the returned addrlen).
 	GetSockName(fd int) ([]byte, error)

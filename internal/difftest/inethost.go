@@ -85,6 +85,21 @@ func (h *inetHost) Listen(fd, backlog int) error {
 	return so.Listen(backlog)
 }
 
+func (h *inetHost) Accept(fd, flags int) (int, []byte, error) {
+	so, err := h.sock(fd)
+	if err != nil {
+		return -1, nil, err
+	}
+	ns, peer, err := so.Accept(flags)
+	if err != nil {
+		return -1, nil, err
+	}
+	nfd := h.next
+	h.next++
+	h.socks[nfd] = ns
+	return nfd, socket.SockaddrBytes(peer), nil
+}
+
 func (h *inetHost) GetSockName(fd int) ([]byte, error) {
 	so, err := h.sock(fd)
 	if err != nil {

@@ -93,6 +93,22 @@ func (k *kernelHost) Listen(fd, backlog int) (err error) {
 	return err
 }
 
+func (k *kernelHost) Accept(fd, flags int) (nfd int, sa []byte, err error) {
+	k.w.do(func() {
+		buf := make([]byte, 128)
+		l := uint32(len(buf))
+		r, _, e := unix.Syscall6(unix.SYS_ACCEPT4, uintptr(fd), uintptr(ptr(buf)), uintptr(unsafe.Pointer(&l)), uintptr(flags), 0, 0)
+		if err = errnoOf(e); err == nil {
+			nfd, sa = int(r), buf[:min(int(l), len(buf))]
+		}
+	})
+	if err != nil {
+		return -1, nil, err
+	}
+	k.fds[nfd] = true
+	return nfd, sa, nil
+}
+
 func (k *kernelHost) name(fd int, call uintptr) (out []byte, err error) {
 	k.w.do(func() {
 		buf := make([]byte, 128)

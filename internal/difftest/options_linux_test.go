@@ -82,6 +82,60 @@ func tcpAnswer(name string, opts []byte, port uint16, setup func(r *R)) Case {
 	}}
 }
 
+// rawTCPSeg builds a TCP segment from B:sport to A:dport with the IP
+// options.
+func rawTCPSeg(opts []byte, sport, dport uint16, sq, ack uint32, flags uint16, data string) []byte {
+	h := wire.TCPHeader{SrcPort: sport, DstPort: dport, Seq: sq, Ack: ack, Flags: flags, Window: 8192}
+	b := make([]byte, h.Len()+len(data))
+	h.Emit(b)
+	copy(b[h.Len():], data)
+	wire.TCP(b).ComputeChecksum(AddrB, AddrA)
+	return rawIP(wire.ProtoTCP, opts, b)
+}
+
+// tcpFromPort matches TCP segments from A's port.
+func tcpFromPort(port uint16) func(wire.IPv4) bool {
+	return func(ip wire.IPv4) bool {
+		p := ip.Payload()
+		return ip.Protocol() == wire.ProtoTCP && len(p) >= wire.TCPMinHeaderLen && wire.TCP(p).SrcPort() == port
+	}
+}
+
+// tcpChild: A listens on port (with IP_OPTIONS lopts when set), B
+// connects from 1000+port with IP_OPTIONS bopts; the SYN-ACK, the
+// accepted child's IP_OPTIONS and TCP_MAXSEG, and its first segment show
+// which options the child took. then continues with the capture, B's
+// connection and the child.
+func tcpChild(name string, port uint16, lopts, bopts []byte, then func(r *R, c *Capture, pc *PeerConn, a int)) Case {
+	return Case{Name: name, Run: func(r *R) {
+		s := r.Socket(unix.AF_INET, unix.SOCK_STREAM, 0)
+		if lopts != nil {
+			r.Setsockopt(s, unix.SOL_IP, unix.IP_OPTIONS, lopts)
+		}
+		r.Bind(s, SA(fmt.Sprintf("0.0.0.0:%d", port)))
+		r.Listen(s, 5)
+		c := r.Capture()
+		pc := r.PeerDial(1000+int(port), fmt.Sprintf("198.18.0.1:%d", port), bopts)
+		if pc == nil {
+			return
+		}
+		r.Captured(c, "syn-ack", tcpFromPort(port))
+		r.WaitFor(s, unix.POLLIN)
+		a := r.Accept(s, 0)
+		if a < 0 {
+			return
+		}
+		r.Getsockopt(a, unix.SOL_IP, unix.IP_OPTIONS, 40)
+		r.GetInt(a, unix.IPPROTO_TCP, unix.TCP_MAXSEG)
+		r.Send(a, []byte("from the child"), 0)
+		r.Captured(c, "data", tcpFromPort(port))
+		r.PeerRead(pc)
+		if then != nil {
+			then(r, c, pc, a)
+		}
+	}}
+}
+
 // optsSocket is A's socket on 0.0.0.0:5000 reporting the options both
 // ways and the local address.
 func optsSocket(r *R) int {
@@ -292,6 +346,41 @@ func optionCases() []Case {
 			r.Listen(s, 5)
 		}),
 		tcpAnswer("tcp-rst-echoes-options", rr3, 5999, nil),
+		// The child takes the SYN's options echoed (ireq_opt becomes
+		// its inet_opt, their room off its MSS), never the listener's.
+		tcpChild("tcp-child-takes-syn-options", 5001, nil, rr3, nil),
+		tcpChild("tcp-child-without-listener-options", 5002, rr3, nil, nil),
+		tcpChild("tcp-child-syn-options-not-listener-options", 5003,
+			cat([]byte{wire.IPOptTimestamp, 12, 5, 0}, zeros(8)), rr3, nil),
+		// SYN cookies: the SYN-ACK echoes the SYN's options, the child
+		// takes the ACK's (cookie_v4_check).
+		func() Case {
+			c := tcpChild("tcp-cookie-child-takes-ack-options", 5004, nil, rr3, nil)
+			run := c.Run
+			c.Run = func(r *R) {
+				r.Sysctl("net.ipv4.tcp_syncookies", "2")
+				run(r)
+			}
+			return c
+		}(),
+		// Resets and ACKs from timewait entries echo the segment's
+		// options (tcp_v4_send_reset, tcp_v4_timewait_ack).
+		tcpChild("tcp-timewait-ack-echoes-options", 5005, nil, rr3, func(r *R, c *Capture, pc *PeerConn, a int) {
+			r.Close(a)
+			r.Captured(c, "fin", tcpFromPort(5005))
+			r.PeerRead(pc)
+			pc.Close()
+			r.Captured(c, "last ack", tcpFromPort(5005))
+			r.PeerSendIP(rawTCPSeg(rr3, 6005, 5005, 1, 1, wire.TCPFlagACK, "out of window"))
+			r.Captured(c, "timewait answer", tcpFromPort(5005))
+		}),
+		tcpChild("tcp-finwait2-rst-echoes-options", 5006, nil, rr3, func(r *R, c *Capture, pc *PeerConn, a int) {
+			r.Close(a)
+			r.Captured(c, "fin", tcpFromPort(5006))
+			r.PeerRead(pc)
+			r.PeerWrite(pc, "after close")
+			r.Captured(c, "answer to data", tcpFromPort(5006))
+		}),
 
 		// iputils ping from B: the route and the stamps it shows.
 		ping("ping-R", "-R"),

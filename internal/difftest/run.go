@@ -354,6 +354,22 @@ func (r *R) Listen(s, backlog int) error {
 	return err
 }
 
+// Accept is accept4(2): the new socket (named like Socket's) and the
+// peer's address; -1 on error.
+func (r *R) Accept(s, flags int) int {
+	fd, sa, err := r.h.Accept(s, flags)
+	call := fmt.Sprintf("accept4(%s, %#x)", r.fd(s), flags)
+	if err != nil {
+		r.Record(call, fmtErr(err))
+		return -1
+	}
+	name := fmt.Sprintf("s%d", len(r.names)+1)
+	delete(r.closed, fd)
+	r.names[fd] = name
+	r.Record(call, name+" "+r.n.sockaddr(sa))
+	return fd
+}
+
 // GetSockName is getsockname(2); it returns the address (invalid on
 // error).
 func (r *R) GetSockName(s int) netip.AddrPort {
