@@ -352,6 +352,18 @@ func optionCases() []Case {
 		tcpChild("tcp-child-without-listener-options", 5002, rr3, nil, nil),
 		tcpChild("tcp-child-syn-options-not-listener-options", 5003,
 			cat([]byte{wire.IPOptTimestamp, 12, 5, 0}, zeros(8)), rr3, nil),
+		// IP_OPTIONS set on a connection: its segments carry them and
+		// their room comes off the MSS (icsk_ext_hdr_len), until unset.
+		tcpChild("tcp-connected-setsockopt-options", 5007, nil, nil, func(r *R, c *Capture, pc *PeerConn, a int) {
+			r.Setsockopt(a, unix.SOL_IP, unix.IP_OPTIONS, rr3)
+			r.GetInt(a, unix.IPPROTO_TCP, unix.TCP_MAXSEG)
+			r.Send(a, []byte("with options"), 0)
+			r.Captured(c, "data with options", tcpFromPort(5007))
+			r.PeerRead(pc)
+			r.Setsockopt(a, unix.SOL_IP, unix.IP_OPTIONS, []byte{})
+			r.GetInt(a, unix.IPPROTO_TCP, unix.TCP_MAXSEG)
+			r.Getsockopt(a, unix.SOL_IP, unix.IP_OPTIONS, 40)
+		}),
 		// SYN cookies: the SYN-ACK echoes the SYN's options, the child
 		// takes the ACK's (cookie_v4_check).
 		func() Case {
