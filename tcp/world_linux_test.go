@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"net/netip"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -102,6 +103,12 @@ func newKernelWorld(t *testing.T) *kernelWorld {
 // read stamps every IPv4 packet the kernel sends until the device closes.
 func (w *kernelWorld) read(done chan struct{}) {
 	defer close(done)
+	// The stamps are taken on read: a real-time priority keeps a loaded
+	// machine (other test packages at full CPU) from delaying them. The
+	// thread is never unlocked, so it ends with this goroutine and its
+	// priority with it. Without the privilege the stamps are as before.
+	runtime.LockOSThread()
+	_ = unix.SchedSetAttr(0, &unix.SchedAttr{Size: unix.SizeofSchedAttr, Policy: unix.SCHED_FIFO, Priority: 10}, 0)
 	buf := make([]byte, 65536)
 	for {
 		if w.stop.Load() {
