@@ -60,8 +60,12 @@ func (p *Proto) checkCookie(t tuple, irs seq, cookie seq) int {
 	return int(idx)
 }
 
-// cookieTS is cookie_init_timestamp: the options folded into TSval.
-func (p *Proto) cookieTS(r *request, ts uint32) uint32 {
+// cookieTS is cookie_init_timestamp: the options folded into the low
+// bits of the timestamp clock now (before the connection's offset), moved
+// back 64 ms when that would put it ahead of the clock, so the
+// connection's later TSvals never go back (the peer's PAWS would drop
+// them).
+func (p *Proto) cookieTS(r *request, now uint32) uint32 {
 	opts := uint32(0xf) // no window scale
 	if r.wscaleOK {
 		opts = uint32(r.sndWscale & 0xf)
@@ -69,7 +73,10 @@ func (p *Proto) cookieTS(r *request, ts uint32) uint32 {
 	if r.sackOK {
 		opts |= 1 << 4
 	}
-	ts = ts&^0x3f | opts&0x3f
+	ts := now&^0x3f | opts&0x3f
+	if opts&0x3f > now&0x3f {
+		ts -= 1 << 6
+	}
 	return ts
 }
 
@@ -91,10 +98,10 @@ func (l *conn) cookieACK(s *segment) bool {
 	r := &request{local: s.dst, remote: s.src, irs: s.seq - 1, iss: s.ack - 1, mss: msstab[idx],
 		ifindex: s.ifindex, tos: s.tos, peerWnd: s.wnd, created: l.now(), ipOpts: l.p.savedOptions(s)}
 	if s.opts.HasTimestamp && l.p.v.timestamps.Int() != 0 {
-		ecr := s.opts.TSEcr
 		r.tsOK = true
 		r.tsRecent = s.opts.TSVal
 		r.tsOff = l.p.tsOff(s.dst.Addr(), s.src.Addr())
+		ecr := s.opts.TSEcr - r.tsOff // the options ride on our clock
 		ws := uint8(ecr & 0xf)
 		if ws != 0xf && l.p.v.windowScaling.Bool() {
 			r.wscaleOK, r.sndWscale = true, min(ws, maxWscale)

@@ -236,7 +236,7 @@ func (l *conn) sendSynAck(r *request) {
 		o.HasTimestamp = true
 		o.TSVal = l.p.nowMS() + r.tsOff
 		if r.numTimeout == 0 && r.iss == l.p.cookieISN(r) {
-			o.TSVal = l.p.cookieTS(r, o.TSVal)
+			o.TSVal = l.p.cookieTS(r, l.p.nowMS()) + r.tsOff
 		}
 		o.TSEcr = r.tsRecent
 	}
