@@ -86,9 +86,7 @@ func (c *conn) ack(s *segment) int {
 	if advanced {
 		c.bytesAcked += uint64(a.diff(priorUna))
 		c.retransmits = 0
-		if c.state == stateSynRecv || c.state == stateEstablished {
-			c.sndbufMaybeExpand()
-		}
+		c.queueShrunk = true
 		c.Wq.Notify(writable)
 	}
 	if rttSample < 0 && c.tsOK && s.opts.HasTimestamp && s.opts.TSEcr != 0 && acked > 0 {
@@ -563,10 +561,22 @@ func (c *conn) jiffies(d time.Duration) time.Duration {
 // synAcked runs when our SYN is acknowledged.
 func (c *conn) synAcked() {}
 
-// sndbufMaybeExpand grows the send buffer with the congestion window
-// (tcp_new_space).
-func (c *conn) sndbufMaybeExpand() {
-	if c.Opts.BufLock.Load()&1 == 0 {
+// checkSpace is tcp_check_space, after an ACK's data was pushed: once a
+// writer found the queue full and an ACK shrank it, the send buffer grows
+// with the congestion window (tcp_new_space, tcp_should_expand_sndbuf:
+// not locked by SO_SNDBUF, fewer packets in flight than the window).
+func (c *conn) checkSpace() {
+	if !c.queueShrunk {
+		return
+	}
+	c.queueShrunk = false
+	if !c.noSpace {
+		return
+	}
+	if c.Opts.BufLock.Load()&1 == 0 && c.inFlight() < c.cwnd {
 		c.sndbufExpand()
+	}
+	if c.writable() {
+		c.noSpace = false
 	}
 }

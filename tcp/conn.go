@@ -134,7 +134,10 @@ type conn struct {
 	rtx       []txSeg
 	writeSeq  seq // sndUna + sndq.len(): the next byte the user writes
 	sndSml    seq // end of the last small segment (Minshall's Nagle)
-	pushed    seq // data up to here was sent with PSH
+	// noSpace is SOCK_NOSPACE: a send or poll found the queue full;
+	// queueShrunk is SOCK_QUEUE_SHRUNK: an ACK freed some of it since.
+	noSpace, queueShrunk bool
+	pushed               seq // data up to here was sent with PSH
 
 	// Receive side.
 	irs         seq

@@ -52,6 +52,7 @@ func (c *conn) SendMsg(m *socket.Msg) (int, error) {
 		}
 		room := c.sndSpace()
 		if room <= 0 {
+			c.noSpace = true
 			c.pushPending()
 			c.Mu.Unlock()
 			if nonblock {

@@ -167,6 +167,7 @@ func (c *conn) segmentArrived(s *segment) {
 	}
 	if c.state != stateClose {
 		c.pushPending()
+		c.checkSpace()
 		c.ackSndCheck()
 	}
 }

@@ -442,6 +442,8 @@ func (c *conn) Poll() socket.Events {
 		if sh&2 == 0 {
 			if c.writable() {
 				ev |= socket.EventOut | socket.EventWrNorm
+			} else {
+				c.noSpace = true // tcp_poll: SOCK_NOSPACE
 			}
 		} else {
 			ev |= socket.EventOut | socket.EventWrNorm
@@ -456,9 +458,11 @@ func (c *conn) Poll() socket.Events {
 	return ev
 }
 
-// writable is sk_stream_is_writeable with TCP_NOTSENT_LOWAT.
+// writable is sk_stream_is_writeable with TCP_NOTSENT_LOWAT: free
+// send memory at least half what is queued.
 func (c *conn) writable() bool {
-	if c.sndSpace() < c.sndq.len()/2 || c.sndSpace() <= 0 {
+	w, sndbuf := c.wmemQueued(), int(c.Opts.SndBuf.Load())
+	if w >= sndbuf || sndbuf-w < w>>1 {
 		return false
 	}
 	if c.notsentLowat != 0 && c.unsent() >= int(c.notsentLowat) {

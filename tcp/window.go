@@ -322,14 +322,31 @@ func (c *conn) rcvRTTUpdate(sampleUs uint32, winDep bool) {
 // copiedSeq is the sequence number of the next byte the reader will get.
 func (c *conn) copiedSeq() seq { return c.rcvNxt.add(0) - seq(c.rcvq.len()) }
 
+// Send-queue memory as Linux 6.18 charges it (sk_wmem_queued), with one
+// segment per skb as the kernel sends without TSO/GSO: an skb from
+// tcp_stream_alloc_skb costs skbOverhead (SKB_TRUESIZE of a MAX_TCP_HEADER
+// head from the small-head cache: 256 + sk_buff 256 + skb_shared_info
+// 320) plus the payload copied into its page fragments.
+const (
+	maxTCPHeader  = 256 // MAX_TCP_HEADER
+	skbSharedInfo = 320 // SKB_DATA_ALIGN(sizeof(struct skb_shared_info))
+	skbStruct     = 256 // SKB_DATA_ALIGN(sizeof(struct sk_buff))
+	skbOverhead   = maxTCPHeader + skbStruct + skbSharedInfo
+)
+
 // sndbufExpand is tcp_sndbuf_expand: room for twice the congestion window
-// of full segments (each charged as Linux charges it), within tcp_wmem[2].
+// of full segments, each an skb whose head is a power of two
+// (max(mss_clamp, mss_cache) plus the headers), within tcp_wmem[2].
 func (c *conn) sndbufExpand() {
+	clamp := int(c.peerMSS) // rx_opt.mss_clamp: the peer's MSS within TCP_MAXSEG
+	if c.mssClamp != 0 {
+		clamp = min(clamp, int(c.mssClamp))
+	}
 	perMSS := 1
-	for perMSS < int(c.mssCache)+320+256 {
+	for perMSS < max(clamp, int(c.mssCache))+maxTCPHeader+skbSharedInfo {
 		perMSS <<= 1
 	}
-	perMSS += 256 + 64
+	perMSS += skbStruct
 	nr := max(initCwnd, int(c.cwnd), int(c.reordering)+1)
 	sndmem := 2 * nr * perMSS
 	if int(c.Opts.SndBuf.Load()) < sndmem {
@@ -337,9 +354,40 @@ func (c *conn) sndbufExpand() {
 	}
 }
 
-// sndSpace is how many more payload bytes the send queue takes: the
-// socket's SO_SNDBUF counts every byte twice (data and overhead), as the
-// receive side does.
+// sendMSS is the payload of one skb (size_goal of tcp_send_mss without
+// GSO).
+func (c *conn) sendMSS() int {
+	if c.mssCache == 0 {
+		return defaultMSS
+	}
+	return int(c.mssCache)
+}
+
+// wmemQueued is sk_wmem_queued: every byte in the send queue and an skb's
+// overhead for each segment sent and not acknowledged and each segment's
+// worth of unsent bytes (tcp_sendmsg_locked fills an unsent skb to the
+// size goal before it takes another).
+func (c *conn) wmemQueued() int {
+	mss := c.sendMSS()
+	skbs := len(c.rtx) + (c.unsent()+mss-1)/mss
+	return c.sndq.len() + skbs*skbOverhead
+}
+
+// sndSpace is how many more payload bytes the send queue takes now, as
+// tcp_sendmsg_locked copies: the unsent tail skb fills up to the size
+// goal whatever the memory, and a new skb is begun while sk_wmem_queued
+// is below sk_sndbuf (sk_stream_memory_free), then filled.
 func (c *conn) sndSpace() int {
-	return int(c.Opts.SndBuf.Load())/2 - c.sndq.len()
+	mss := c.sendMSS()
+	room := 0
+	if r := c.unsent() % mss; r != 0 {
+		room = mss - r
+	}
+	// The tail filled, a new skb is begun while memory is left.
+	w, sndbuf := c.wmemQueued()+room, int(c.Opts.SndBuf.Load())
+	if w < sndbuf {
+		per := mss + skbOverhead
+		room += (sndbuf - w + per - 1) / per * mss
+	}
+	return room
 }
