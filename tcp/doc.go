@@ -16,8 +16,11 @@
 // window of 10, delayed and quick ACKs, Nagle, TCP_CORK, zero-window
 // probing, keepalive, linger, listen backlogs with SYN cookies, urgent
 // data, ICMP errors and PMTU, receive windows from Linux's memory
-// accounting (truesize charges, the scaling ratio) with autotuning, and
-// the Tcp: and TcpExt: counters.
+// accounting (truesize charges, the scaling ratio) with autotuning, send
+// buffers charged as Linux's skbs (one segment each, as without GSO),
+// IP options echoed from a SYN for the connection it opens and from any
+// segment in the resets and ACKs answering it, and the Tcp: and TcpExt:
+// counters.
 //
 // Shape: no goroutine per connection. Every connection is a struct guarded
 // by its socket lock; segments are processed on the link's receive
