@@ -143,11 +143,16 @@ type estSockCase struct {
 	run  func(s *script, p *peer, c hsock)
 }
 
-func runEstSockCases(t *testing.T, cases []estSockCase) {
+func runEstSockCases(t *testing.T, cases []estSockCase) { runEstSockCasesRTT(t, 0, cases) }
+
+// runEstSockCasesRTT runs cases on connections whose handshake took rtt:
+// a long one keeps the kernel's tail loss probe (two smoothed RTTs) from
+// firing between a script's steps on a busy machine.
+func runEstSockCasesRTT(t *testing.T, rtt time.Duration, cases []estSockCase) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			diffScript(t, func(s *script) {
-				p, so, _ := s.established(nil)
+				p, so, _ := s.establishedRTT(nil, rtt)
 				c.run(s, p, so)
 				s.counters()
 			})

@@ -154,6 +154,10 @@ func TestDataPath(t *testing.T) {
 			s.call("get 4", len(b), err)
 			s.note("%q", b)
 		}},
+	})
+	// SIOCOUTQ holds data in flight over steps a busy machine may stretch
+	// past the kernel's tail loss probe: a 100 ms handshake keeps it off.
+	runEstSockCasesRTT(t, 100*time.Millisecond, []estSockCase{
 		{"SIOCOUTQ and SIOCINQ", func(s *script, p *peer, c hsock) {
 			p.hold = true
 			s.hsend(c, make([]byte, 3000), 0)

@@ -290,11 +290,35 @@ func (s *script) sendRaw(p *peer, x seg, what string, fix bool, edit func(b []by
 // peer and accepts it; the transcript and the counters start afterwards.
 func (s *script) established(opts []byte) (*peer, hsock, hsock) {
 	s.t.Helper()
+	return s.establishedRTT(opts, 0)
+}
+
+// establishedRTT is established with rtt between the SYN-ACK and the
+// handshake's ACK.
+func (s *script) establishedRTT(opts []byte, rtt time.Duration) (*peer, hsock, hsock) {
+	s.t.Helper()
 	ln := s.w.socket()
 	mustNil(s.t, ln.bind(netip.AddrPortFrom(hostIP, hostPort)))
 	mustNil(s.t, ln.listen(8))
 	p := newPeer(s.w, hostPort, peerPort)
-	c, _ := p.accept(ln, opts)
+	var c hsock
+	if rtt == 0 {
+		c, _ = p.accept(ln, opts)
+	} else {
+		if opts == nil {
+			opts = p.synOpts()
+		}
+		syn := seg{sport: p.pport, dport: p.hport, seq: p.iss, flags: fSYN, win: p.win, opts: opts}
+		sa := only(s.t, p.send(syn), "SYN-ACK")
+		p.ts = sa.o.HasTimestamp
+		s.w.sleep(rtt)
+		if got := p.send(p.mk(fACK, nil)); len(got) != 0 {
+			s.t.Fatalf("%s: answers to the handshake's ACK: %v", s.w.name(), got)
+		}
+		var err error
+		c, _, err = ln.accept(0)
+		mustNil(s.t, err)
+	}
 	s.c0 = s.w.counters()
 	return p, c, ln
 }
