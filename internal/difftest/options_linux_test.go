@@ -346,6 +346,21 @@ func optionCases() []Case {
 			r.Listen(s, 5)
 		}),
 		tcpAnswer("tcp-rst-echoes-options", rr3, 5999, nil),
+		// Options input takes but cannot echo (a Record Route of 9
+		// bytes, whose second slot is short): the SYN-ACK goes without them
+		// (tcp_v4_save_options keeps none), no reset at all
+		// (ip_send_unicast_reply gives up); the next SYN is answered.
+		tcpAnswer("tcp-synack-echo-fails", cat([]byte{wire.IPOptRR, 9, 4}, zeros(9)), 5008, func(r *R) {
+			s := r.Socket(unix.AF_INET, unix.SOCK_STREAM, 0)
+			r.Bind(s, SA("0.0.0.0:5008"))
+			r.Listen(s, 5)
+		}),
+		{Name: "tcp-rst-echo-fails", Run: func(r *R) {
+			c := r.Capture()
+			r.PeerSendIP(rawSYN(cat([]byte{wire.IPOptRR, 9, 4}, zeros(9)), 5999))
+			r.PeerSendIP(rawSYN(nil, 5998))
+			r.Captured(c, "answer", TCPFromA)
+		}},
 		// The child takes the SYN's options echoed (ireq_opt becomes
 		// its inet_opt, their room off its MSS), never the listener's.
 		tcpChild("tcp-child-takes-syn-options", 5001, nil, rr3, nil),
