@@ -172,6 +172,9 @@ func (p *Proto) Error(e *ipv4.ICMPError) {
 	if s.Opts.RecvErr.Load() {
 		hl := int(e.Quoted[0]&0xf) * 4
 		payload := e.Quoted[hl+wire.UDPHeaderLen:]
+		// sk_err is set before the entry wakes a reader (Linux sets
+		// it just after, on the same CPU, before the reader runs).
+		s.StoreError(errno)
 		s.QueueICMPError(errno, e.Type, e.Code, e.Info, e.Offender,
 			netip.AddrPortFrom(q.Dst(), dport), payload, e.IPHeader, e.IfIndex, e.SpecDst, e.Stamp, e.Truesize)
 	} else {
