@@ -137,13 +137,33 @@ func (o *linuxOptionsOracle) probe(t *testing.T, opts []byte) (refused bool, ptr
 	t.Helper()
 	o.seq++
 	before := o.inHdrErrors(t)
-	if err := o.send(oracleICMP(ICMPEchoReply, opts, oracleProbeID, o.seq)); err != nil {
-		t.Fatalf("send probe %x: %v", opts, err)
+	ptr = -1
+	o.exchange(t, oracleICMP(ICMPEchoReply, opts, oracleProbeID, o.seq), func(ip IPv4, m ICMP) {
+		if m.Type() != ICMPParameterProb {
+			return
+		}
+		q, err := m.Quoted()
+		if err != nil {
+			return
+		}
+		typ, _, id, seq, ok := q.ICMPEcho()
+		if ok && typ == ICMPEchoReply && id == oracleProbeID && seq == o.seq {
+			ptr = int(m.Pointer())
+		}
+	})
+	return o.inHdrErrors(t) != before, ptr
+}
+
+// exchange sends b, then a marker echo request, and hands each ICMP
+// message the kernel sends until the marker's reply to seen.
+func (o *linuxOptionsOracle) exchange(t *testing.T, b []byte, seen func(ip IPv4, m ICMP)) {
+	t.Helper()
+	if err := o.send(b); err != nil {
+		t.Fatalf("send %x: %v", b, err)
 	}
 	if err := o.send(oracleICMP(ICMPEcho, nil, oracleMarkerID, o.seq)); err != nil {
 		t.Fatalf("send marker: %v", err)
 	}
-	ptr = -1
 	for range 64 {
 		n, _, err := unix.Recvfrom(o.rx, o.buf, 0)
 		if err != nil {
@@ -157,24 +177,12 @@ func (o *linuxOptionsOracle) probe(t *testing.T, opts []byte) (refused bool, ptr
 		if err != nil {
 			continue
 		}
-		switch m.Type() {
-		case ICMPEchoReply:
-			if m.ID() == oracleMarkerID && m.Seq() == o.seq {
-				return o.inHdrErrors(t) != before, ptr
-			}
-		case ICMPParameterProb:
-			q, err := m.Quoted()
-			if err != nil {
-				continue
-			}
-			typ, _, id, seq, ok := q.ICMPEcho()
-			if ok && typ == ICMPEchoReply && id == oracleProbeID && seq == o.seq {
-				ptr = int(m.Pointer())
-			}
+		if m.Type() == ICMPEchoReply && m.ID() == oracleMarkerID && m.Seq() == o.seq {
+			return
 		}
+		seen(ip, m)
 	}
-	t.Fatalf("no marker reply for probe %x", opts)
-	return false, 0
+	t.Fatalf("no marker reply after %x", b)
 }
 
 // linuxOptionCases are hand-made option areas, each aimed at one rule of
@@ -439,47 +447,28 @@ const oracleEchoID = 0x4543
 func (o *linuxOptionsOracle) answer(t *testing.T, opts []byte) IPv4 {
 	t.Helper()
 	o.seq++
-	if err := o.send(oracleICMP(ICMPEcho, opts, oracleEchoID, o.seq)); err != nil {
-		t.Fatalf("send request %x: %v", opts, err)
-	}
-	if err := o.send(oracleICMP(ICMPEcho, nil, oracleMarkerID, o.seq)); err != nil {
-		t.Fatalf("send marker: %v", err)
-	}
 	var got IPv4
-	for range 64 {
-		n, _, err := unix.Recvfrom(o.rx, o.buf, 0)
-		if err != nil {
-			t.Fatalf("waiting for the marker reply: %v", err)
-		}
-		ip, err := ParseIPv4(o.buf[:n])
-		if err != nil {
-			continue
-		}
-		m, err := ParseICMP(ip.Payload())
-		if err != nil {
-			continue
+	o.exchange(t, oracleICMP(ICMPEcho, opts, oracleEchoID, o.seq), func(ip IPv4, m ICMP) {
+		if got != nil {
+			return
 		}
 		switch m.Type() {
 		case ICMPEchoReply:
-			if m.ID() == oracleMarkerID && m.Seq() == o.seq {
-				return got
-			}
-			if m.ID() == oracleEchoID && m.Seq() == o.seq && got == nil {
+			if m.ID() == oracleEchoID && m.Seq() == o.seq {
 				got = append(IPv4(nil), ip...)
 			}
 		case ICMPParameterProb:
 			q, err := m.Quoted()
 			if err != nil {
-				continue
+				return
 			}
 			typ, _, id, seq, ok := q.ICMPEcho()
-			if ok && typ == ICMPEcho && id == oracleEchoID && seq == o.seq && got == nil {
+			if ok && typ == ICMPEcho && id == oracleEchoID && seq == o.seq {
 				got = append(IPv4(nil), ip...)
 			}
 		}
-	}
-	t.Fatalf("no marker reply for request %x", opts)
-	return nil
+	})
+	return got
 }
 
 // notUnicastLo is inet_addr_type != RTN_UNICAST in a namespace with only
