@@ -408,6 +408,10 @@ func bindCases() []Case {
 			c := r.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_NONBLOCK, 0)
 			r.Connect(c, SA("127.0.0.1:5000"))
 			r.WaitFor(c, unix.POLLOUT)
+			// The child is in the accept queue (inet's loopback
+			// delivers the handshake's last ACK a moment later than
+			// the kernel's, which does it inside connect).
+			r.WaitFor(s, unix.POLLIN)
 			// The child's reset reaches the client.
 			return func() { r.WaitFor(c, unix.POLLIN) }
 		}),
