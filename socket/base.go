@@ -174,11 +174,6 @@ func (b *Base) SetError(e unix.Errno) {
 	b.Wq.Notify(EventErr)
 }
 
-// StoreError records e as the pending error without waking anyone: for a
-// caller that wakes readers next (an error queue entry), so that whoever
-// sees POLLERR reads SO_ERROR too.
-func (b *Base) StoreError(e unix.Errno) { b.soErr.Store(int32(e)) }
-
 // TakeError returns and clears the pending error (sock_error).
 func (b *Base) TakeError() unix.Errno { return unix.Errno(b.soErr.Swap(0)) }
 

@@ -38,7 +38,8 @@ type ExtendedErr struct {
 	IfIndex  int
 	SpecDst  netip.Addr
 	Stamp    int64
-	size     int // truesize charged
+	size     int  // truesize charged
+	setsErr  bool // Enqueue sets sk_err to Errno with the entry
 }
 
 // ErrQueue is a socket's error queue (sk_error_queue).
@@ -64,6 +65,11 @@ func (q *ErrQueue) Enqueue(e *ExtendedErr, size int) bool {
 	e.size = size
 	q.rmem.Add(int64(size))
 	q.mu.Lock()
+	if e.setsErr {
+		// Under the lock, before the entry: a reader that sees sk_err
+		// and then dequeues (which takes the lock) finds the entry.
+		q.b.soErr.Store(int32(e.Errno))
+	}
 	q.q = append(q.q, e)
 	q.mu.Unlock()
 	q.b.Wq.Notify(EventErr)

@@ -211,12 +211,31 @@ func (b *Base) RecvError(m *Msg) (int, error) {
 // error was queued.
 func (b *Base) QueueICMPError(errno unix.Errno, typ, code uint8, info uint32, offender netip.Addr,
 	dst netip.AddrPort, payload, icmpIPHeader []byte, ifindex int, specDst netip.Addr, stamp int64, truesize int) bool {
+	return b.queueICMPError(errno, typ, code, info, offender, dst, payload, icmpIPHeader, ifindex, specDst, stamp, truesize, false)
+}
+
+// QueueICMPErrorSetError is QueueICMPError followed by SetError(errno), as
+// __udp4_lib_err does, but as one step for readers: whoever sees POLLERR
+// finds both the entry and SO_ERROR. The error is set even when the entry
+// is not queued.
+func (b *Base) QueueICMPErrorSetError(errno unix.Errno, typ, code uint8, info uint32, offender netip.Addr,
+	dst netip.AddrPort, payload, icmpIPHeader []byte, ifindex int, specDst netip.Addr, stamp int64, truesize int) bool {
+	ok := b.queueICMPError(errno, typ, code, info, offender, dst, payload, icmpIPHeader, ifindex, specDst, stamp, truesize, true)
+	if !ok {
+		b.SetError(errno)
+	}
+	return ok
+}
+
+func (b *Base) queueICMPError(errno unix.Errno, typ, code uint8, info uint32, offender netip.Addr,
+	dst netip.AddrPort, payload, icmpIPHeader []byte, ifindex int, specDst netip.Addr, stamp int64, truesize int, setErr bool) bool {
 	e := &ExtendedErr{
 		Errno: uint32(errno), Origin: OriginICMP, Type: typ, Code: code, Info: info,
 		Addr: dst, HasAddr: true, Offender: offender,
 		Payload:  append([]byte(nil), payload...),
 		IPHeader: append([]byte(nil), icmpIPHeader...),
 		IfIndex:  ifindex, SpecDst: specDst, Stamp: stamp,
+		setsErr: setErr,
 	}
 	return b.Err.Enqueue(e, truesize)
 }

@@ -172,18 +172,17 @@ func (p *Proto) Error(e *ipv4.ICMPError) {
 	if s.Opts.RecvErr.Load() {
 		hl := int(e.Quoted[0]&0xf) * 4
 		payload := e.Quoted[hl+wire.UDPHeaderLen:]
-		// sk_err is set before the entry wakes a reader (Linux sets
-		// it just after, on the same CPU, before the reader runs).
-		s.StoreError(errno)
-		s.QueueICMPError(errno, e.Type, e.Code, e.Info, e.Offender,
+		// The entry and sk_err as one step (Linux sets sk_err just
+		// after queueing, on the same CPU, before a reader runs).
+		s.QueueICMPErrorSetError(errno, e.Type, e.Code, e.Info, e.Offender,
 			netip.AddrPortFrom(q.Dst(), dport), payload, e.IPHeader, e.IfIndex, e.SpecDst, e.Stamp, e.Truesize)
-	} else {
-		s.p.mu.RLock()
-		connected := s.connected
-		s.p.mu.RUnlock()
-		if !hard || !connected {
-			return
-		}
+		return
+	}
+	s.p.mu.RLock()
+	connected := s.connected
+	s.p.mu.RUnlock()
+	if !hard || !connected {
+		return
 	}
 	s.SetError(errno)
 }
