@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"strconv"
 	"testing"
@@ -50,18 +51,7 @@ func TestServeTCPBulkKernel(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer ln.Close()
-			pair := func() (*gonet.TCPConn, halfCloser) {
-				k := kernelDial(t, ns, "198.18.0.2:5001")
-				c, err := ln.Accept()
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { c.Close() })
-				limit := 10 * time.Minute
-				withDeadline(c, limit)
-				withDeadline(k, limit)
-				return c.(*gonet.TCPConn), k
-			}
+			pair := func() (*gonet.TCPConn, halfCloser) { return kernelPair(t, ns, ln, 10*time.Minute) }
 			c, k := pair()
 			checkFlow(t, fmt.Sprintf("%s kernel->inet", kind), transfer(t, k, c, n, 1, 10*time.Minute), n)
 			t.Logf("%s after kernel->inet: %s", kind, tcpCounters(t, s))
@@ -70,6 +60,21 @@ func TestServeTCPBulkKernel(t *testing.T) {
 			t.Logf("%s after inet->kernel: %s", kind, tcpCounters(t, s))
 		})
 	}
+}
+
+// kernelPair connects a kernel socket in ns to ln (on 198.18.0.2:5001) and
+// returns inet's accepted end and the kernel's, both with deadlines limit
+// away; inet's end is closed when the test ends.
+func kernelPair(t *testing.T, ns *nstest.NS, ln net.Listener, limit time.Duration) (*gonet.TCPConn, halfCloser) {
+	k := kernelDial(t, ns, "198.18.0.2:5001")
+	c, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	withDeadline(c, limit)
+	withDeadline(k, limit)
+	return c.(*gonet.TCPConn), k
 }
 
 // tcpCounters summarizes the stack's TCP counters for a log line.
@@ -205,17 +210,7 @@ func TestServeTCPLossyKernel(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	pair := func() (*gonet.TCPConn, halfCloser) {
-		k := kernelDial(t, ns, "198.18.0.2:5001")
-		c, err := ln.Accept()
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { c.Close() })
-		withDeadline(c, 5*time.Minute)
-		withDeadline(k, 5*time.Minute)
-		return c.(*gonet.TCPConn), k
-	}
+	pair := func() (*gonet.TCPConn, halfCloser) { return kernelPair(t, ns, ln, 5*time.Minute) }
 	c, k := pair()
 	in := transfer(t, k, c, n, 3, 5*time.Minute)
 	checkFlow(t, "lossy kernel->inet", in, n)
